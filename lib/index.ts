@@ -1,0 +1,27 @@
+import type { FastifyRequest } from 'fastify'
+import type { ObserveClient, ObserveOptions } from '../types/index'
+import { createObserveClient } from './outgoing'
+import { plugin } from './plugin'
+import type { RequestTrace } from './request-trace'
+
+function traceOf (request: FastifyRequest): RequestTrace | undefined {
+  return (request.apitoolkit as RequestTrace | null | undefined) ?? undefined
+}
+
+/** Records a handled error in the span of `request`, like the Flask guide's `report_error(request, e)`. */
+function reportError (request: FastifyRequest, error: unknown): void {
+  traceOf(request)?.reportError(error)
+}
+
+/** The request's outgoing client with `options` as per-call defaults, like the guide's `observe_request`. */
+function observeRequest (request: FastifyRequest, options?: ObserveOptions): ObserveClient {
+  return createObserveClient(traceOf(request), options)
+}
+
+// The shape of Fastify's own plugins: `require()` gives the plugin, with the rest as its properties, which
+// Node's CommonJS analysis also offers to `import` by name.
+module.exports = plugin
+module.exports.default = plugin
+module.exports.apitoolkit = plugin
+module.exports.reportError = reportError
+module.exports.observeRequest = observeRequest

@@ -1,0 +1,136 @@
+import type { ApitoolkitOptions } from '../types/index'
+import { compileRedaction, RedactionPathError, type RedactionPlan } from './redaction'
+import { ALWAYS_REDACTED_HEADERS } from './headers'
+
+export const DEFAULT_OTLP_ENDPOINT = 'http://otelcol.apitoolkit.io:4317'
+export const DEFAULT_MAX_BODY_BYTES = 65536
+export const DEFAULT_MAX_QUEUE_SIZE = 2048
+
+/** The options as the plugin uses them: checked, defaulted, paths compiled. */
+export interface ResolvedOptions {
+  apiKey: string | undefined
+  serviceName: string
+  serviceVersion: string
+  tags: string[]
+  debug: boolean
+  captureRequestBody: boolean
+  captureResponseBody: boolean
+  /** Lower-case names: the defaults plus `redactHeaders`. */
+  redactHeaders: ReadonlySet<string>
+  redactRequestBody: string[]
+  redactResponseBody: string[]
+  requestPlan: RedactionPlan
+  responsePlan: RedactionPlan
+  otlpEndpoint: string
+  maxBodyBytes: number
+  monitorOutgoing: boolean
+  ignoreRoutes: ReadonlySet<string>
+  maxQueueSize: number
+}
+
+export class ApitoolkitOptionsError extends Error {
+  constructor (message: string) {
+    super(`apitoolkit-fastify: ${message}`)
+    this.name = 'ApitoolkitOptionsError'
+  }
+}
+
+type Kind = 'string' | 'boolean' | 'string[]' | 'path[]' | 'positive integer'
+
+const OPTION_KINDS: Record<keyof ApitoolkitOptions, Kind> = {
+  apiKey: 'string',
+  serviceName: 'string',
+  serviceVersion: 'string',
+  tags: 'string[]',
+  debug: 'boolean',
+  captureRequestBody: 'boolean',
+  captureResponseBody: 'boolean',
+  redactHeaders: 'string[]',
+  redactRequestBody: 'path[]',
+  redactResponseBody: 'path[]',
+  otlpEndpoint: 'string',
+  maxBodyBytes: 'positive integer',
+  monitorOutgoing: 'boolean',
+  ignoreRoutes: 'string[]',
+  maxQueueSize: 'positive integer'
+}
+
+// Fastify passes its own register options to the plugin along with ours.
+const FASTIFY_REGISTER_OPTIONS = new Set(['prefix', 'logLevel', 'logSerializers'])
+
+function show (value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value)
+  if (typeof value === 'bigint') return `${value}n`
+  if (Array.isArray(value)) return 'an array'
+  if (value === null) return 'null'
+  if (typeof value === 'object') return 'an object'
+  if (typeof value === 'function') return 'a function'
+  return String(value)
+}
+
+function checkKind (name: string, kind: Kind, value: unknown): void {
+  const fail = (): never => { throw new ApitoolkitOptionsError(`option ${name} must be ${kind === 'path[]' ? 'an array of JSONPath strings' : kind === 'string[]' ? 'an array of strings' : `a ${kind}`}, got ${show(value)}`) }
+  switch (kind) {
+    case 'string': if (typeof value !== 'string') fail(); return
+    case 'boolean': if (typeof value !== 'boolean') fail(); return
+    case 'positive integer': if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0) fail(); return
+    default:
+      if (!Array.isArray(value)) fail()
+      ;(value as unknown[]).forEach((item, i) => {
+        if (typeof item !== 'string') {
+          throw new ApitoolkitOptionsError(`option ${name}[${i}] must be a string, got ${show(item)}`)
+        }
+      })
+  }
+}
+
+function compile (name: string, paths: string[]): RedactionPlan {
+  try {
+    return compileRedaction(paths)
+  } catch (err) {
+    if (err instanceof RedactionPathError) {
+      throw new ApitoolkitOptionsError(`option ${name}[${paths.indexOf(err.path)}]: ${err.message}`)
+    }
+    throw err
+  }
+}
+
+/** Checks everything once at register time, so nothing is checked per request. */
+export function resolveOptions (raw: unknown, env: NodeJS.ProcessEnv = process.env): ResolvedOptions {
+  if (raw === undefined || raw === null) raw = {}
+  if (typeof raw !== 'object' || Array.isArray(raw)) {
+    throw new ApitoolkitOptionsError(`options must be an object, got ${show(raw)}`)
+  }
+  const given = raw as Record<string, unknown>
+  for (const name of Object.keys(given)) {
+    if (FASTIFY_REGISTER_OPTIONS.has(name)) continue
+    const kind = OPTION_KINDS[name as keyof ApitoolkitOptions]
+    if (kind === undefined) {
+      const hint = Object.keys(OPTION_KINDS).find((known) => known.toLowerCase() === name.toLowerCase())
+      throw new ApitoolkitOptionsError(`unknown option ${JSON.stringify(name)}${hint === undefined ? '' : ` (did you mean ${hint}?)`}`)
+    }
+    if (given[name] !== undefined) checkKind(name, kind, given[name])
+  }
+  const o = given as ApitoolkitOptions
+  const redactRequestBody = o.redactRequestBody ?? []
+  const redactResponseBody = o.redactResponseBody ?? []
+  return {
+    apiKey: o.apiKey,
+    serviceName: o.serviceName ?? env.OTEL_SERVICE_NAME ?? '',
+    serviceVersion: o.serviceVersion ?? '',
+    tags: [...(o.tags ?? [])],
+    debug: o.debug ?? false,
+    captureRequestBody: o.captureRequestBody ?? false,
+    captureResponseBody: o.captureResponseBody ?? false,
+    redactHeaders: new Set([...ALWAYS_REDACTED_HEADERS, ...(o.redactHeaders ?? []).map((h) => h.toLowerCase())]),
+    redactRequestBody: [...redactRequestBody],
+    redactResponseBody: [...redactResponseBody],
+    requestPlan: compile('redactRequestBody', redactRequestBody),
+    responsePlan: compile('redactResponseBody', redactResponseBody),
+    otlpEndpoint: o.otlpEndpoint ?? env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? env.OTEL_EXPORTER_OTLP_ENDPOINT ?? DEFAULT_OTLP_ENDPOINT,
+    maxBodyBytes: o.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+    monitorOutgoing: o.monitorOutgoing ?? false,
+    ignoreRoutes: new Set(o.ignoreRoutes ?? []),
+    maxQueueSize: o.maxQueueSize ?? DEFAULT_MAX_QUEUE_SIZE
+  }
+}

@@ -1,0 +1,111 @@
+import { context, defaultTextMapGetter, ROOT_CONTEXT, SpanKind, trace } from '@opentelemetry/api'
+import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction, RouteOptions } from 'fastify'
+import fp from 'fastify-plugin'
+import type { ApitoolkitOptions, ApitoolkitRequest } from '../types/index'
+import { createInstrumentation, type Instrumentation } from './instrumentation'
+import { resolveOptions } from './options'
+import { createPipeline } from './otel'
+import { redactValue } from './redaction'
+import { RequestTrace } from './request-trace'
+import { SPAN_NAME } from './span'
+
+type Done = HookHandlerDoneFunction
+
+function startTrace (inst: Instrumentation, request: FastifyRequest, reply: FastifyReply): RequestTrace {
+  const { tracer, propagator } = inst.pipeline
+  const parent = propagator.extract(ROOT_CONTEXT, request.headers, defaultTextMapGetter)
+  const span = tracer.startSpan(SPAN_NAME, { kind: SpanKind.SERVER }, parent)
+  return new RequestTrace(inst, request, reply, span, trace.setSpan(parent, span))
+}
+
+/** Runs one of the plugin's own steps so that whatever it throws is logged and never reaches the app. */
+function guarded (inst: Instrumentation, where: string, step: () => void): void {
+  try {
+    step()
+  } catch (err) {
+    inst.fail(err, where)
+  }
+}
+
+function addHooks (app: FastifyInstance, inst: Instrumentation): void {
+  const { options } = inst
+
+  app.addHook('onRequest', function apitoolkitOnRequest (request: FastifyRequest, reply: FastifyReply, done: Done) {
+    let started: RequestTrace | undefined
+    guarded(inst, 'starting the span', () => { started = startTrace(inst, request, reply) })
+    if (started === undefined) return done()
+    request.apitoolkit = started
+    // Hooks and a body-less handler run from done(), so they see the span as the active one.
+    context.with(started.context, done)
+  })
+
+  if (options.captureRequestBody) {
+    // Before validation, which may coerce or strip fields, and before the handler can change the body.
+    app.addHook('preValidation', function apitoolkitPreValidation (request: FastifyRequest, _reply: FastifyReply, done: Done) {
+      const t = request.apitoolkit as RequestTrace | null
+      if (t !== null) guarded(inst, 'capturing the request body', () => { t.captureRequestBody(request.body) })
+      done()
+    })
+  }
+
+  if (options.captureResponseBody) {
+    if (!options.responsePlan.empty) {
+      app.addHook('preSerialization', function apitoolkitPreSerialization (request: FastifyRequest, _reply: FastifyReply, payload: unknown, done: (err: null, payload: unknown) => void) {
+        const t = request.apitoolkit as RequestTrace | null
+        if (t !== null) guarded(inst, 'redacting the response body', () => { t.redactPayload(redactValue(options.responsePlan, payload), payload) })
+        done(null, payload)
+      })
+    }
+    app.addHook('onSend', function apitoolkitOnSend (request: FastifyRequest, _reply: FastifyReply, payload: unknown, done: (err: null, payload: unknown) => void) {
+      const t = request.apitoolkit as RequestTrace | null
+      if (t !== null) t.keepResponsePayload(payload)
+      done(null, payload)
+    })
+  }
+
+  app.addHook('onError', function apitoolkitOnError (request: FastifyRequest, _reply: FastifyReply, error: Error, done: Done) {
+    const t = request.apitoolkit as RequestTrace | null
+    if (t !== null) guarded(inst, 'recording an error', () => { t.reportError(error) })
+    done()
+  })
+
+  app.addHook('onResponse', function apitoolkitOnResponse (request: FastifyRequest, _reply: FastifyReply, done: Done) {
+    const t = request.apitoolkit as RequestTrace | null
+    if (t !== null) guarded(inst, 'ending the span', () => { t.finish() })
+    done()
+  })
+
+  app.addHook('onRequestAbort', function apitoolkitOnRequestAbort (request: FastifyRequest, done: Done) {
+    const t = request.apitoolkit as RequestTrace | null
+    if (t !== null) guarded(inst, 'ending the span of an aborted request', () => { t.endWithoutResponse('request aborted by the client') })
+    done()
+  })
+
+  app.addHook('onTimeout', function apitoolkitOnTimeout (request: FastifyRequest, _reply: FastifyReply, done: Done) {
+    const t = request.apitoolkit as RequestTrace | null
+    if (t !== null) guarded(inst, 'ending the span of a timed-out request', () => { t.endWithoutResponse('connection timed out') })
+    done()
+  })
+
+  // A handler that runs after the body was read is called from the socket's context, not ours: restore it.
+  app.addHook('onRoute', function apitoolkitOnRoute (route: RouteOptions) {
+    const handler = route.handler
+    route.handler = function apitoolkitHandler (this: FastifyInstance, request: FastifyRequest, reply: FastifyReply) {
+      const t = request.apitoolkit as RequestTrace | null
+      return t === null ? handler.call(this, request, reply) : context.with(t.context, handler, this, request, reply)
+    }
+  })
+}
+
+async function apitoolkitPlugin (app: FastifyInstance, rawOptions: ApitoolkitOptions): Promise<void> {
+  const options = resolveOptions(rawOptions)
+  const pipeline = createPipeline(options, app.log)
+  const inst = createInstrumentation(options, pipeline, app.log)
+  // Null on the prototype, set per request: the shape Fastify keeps fast.
+  app.decorateRequest('apitoolkit', null as unknown as ApitoolkitRequest)
+  addHooks(app, inst)
+  // Runs after the server stopped taking requests and those in flight ended, so their spans are in.
+  app.addHook('onClose', async () => { await pipeline.close() })
+}
+
+export const plugin = fp(apitoolkitPlugin, { fastify: '5.x', name: 'apitoolkit-fastify' })

@@ -1,0 +1,108 @@
+import { randomUUID } from 'node:crypto'
+import { SpanStatusCode, type Context, type Span } from '@opentelemetry/api'
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { ApitoolkitRequest, ObserveClient } from '../types/index'
+import { captureBody, encodeBody, NO_REDACTION, type CapturedBody } from './body'
+import { toErrorObject, type ErrorObject } from './errors'
+import type { Instrumentation } from './instrumentation'
+import { createObserveClient } from './outgoing'
+import { buildAttributes, pathParamsJson, queryParamsJson, SDK_TYPE_INCOMING } from './span'
+
+/** Marks a response body that is exactly the serialized payload Fastify sent. */
+const AS_SENT = Symbol('as sent')
+
+/** The state of one request's APItoolkit span: what `request.apitoolkit` is. */
+export class RequestTrace implements ApitoolkitRequest {
+  readonly msgId = randomUUID()
+  readonly errors: ErrorObject[] = []
+  requestBody: CapturedBody = undefined
+  /** The redacted copy of a serialized payload, or AS_SENT when redaction left it unchanged. */
+  private redactedPayload: unknown = undefined
+  private responsePayload: unknown = undefined
+  private ended = false
+  private client: ObserveClient | undefined = undefined
+
+  constructor (
+    readonly instrumentation: Instrumentation,
+    private readonly request: FastifyRequest,
+    private readonly reply: FastifyReply,
+    readonly span: Span,
+    readonly context: Context
+  ) {}
+
+  reportError (error: unknown): void {
+    const entry = toErrorObject(error)
+    if (entry === undefined) {
+      this.instrumentation.log.debug({ value: typeof error }, 'apitoolkit-fastify: reportError ignored a value that is not an error')
+      return
+    }
+    this.errors.push(entry)
+  }
+
+  get observe (): ObserveClient {
+    this.client ??= createObserveClient(this)
+    return this.client
+  }
+
+  /** preValidation: the body as parsed, before validation or the handler can change it. */
+  captureRequestBody (body: unknown): void {
+    this.requestBody = captureBody(body, this.instrumentation.options.requestPlan)
+  }
+
+  /** preSerialization: redact the payload object before Fastify serializes it, on a copy. */
+  redactPayload (redacted: unknown, payload: unknown): void {
+    this.redactedPayload = redacted === payload ? AS_SENT : redacted
+  }
+
+  /** onSend: keep a reference; the bytes are worked out once the response is sent. */
+  keepResponsePayload (payload: unknown): void {
+    this.responsePayload = payload
+  }
+
+  private responseBody (): CapturedBody {
+    const { responsePayload, redactedPayload } = this
+    if (redactedPayload === undefined) return captureBody(responsePayload, this.instrumentation.options.responsePlan)
+    if (redactedPayload === AS_SENT) return captureBody(responsePayload, NO_REDACTION)
+    // The route's own serializer, so fields its response schema leaves out stay out of the span too.
+    return captureBody(this.reply.serialize(redactedPayload), NO_REDACTION)
+  }
+
+  /**
+   * onRequestAbort, onTimeout: the connection ended before a response finished. The span ends now, with
+   * the status already sent or 0, and the reason as an error.
+   */
+  endWithoutResponse (reason: string): void {
+    if (this.ended) return
+    this.reportError(new Error(reason))
+    const raw = this.reply.raw
+    this.finish(raw.headersSent ? raw.statusCode : 0)
+  }
+
+  /** onResponse: build every attribute in one object, set them in one call, end the span. */
+  finish (status: number = this.reply.raw.statusCode): void {
+    if (this.ended) return
+    this.ended = true
+    const { options, settings } = this.instrumentation
+    const { request, reply, span } = this
+    span.setAttributes(buildAttributes({
+      hostName: request.hostname,
+      msgId: this.msgId,
+      parentId: '',
+      sdkType: SDK_TYPE_INCOMING,
+      route: request.routeOptions.url ?? '/',
+      target: request.url,
+      method: request.method,
+      status,
+      queryParams: queryParamsJson(request.query),
+      pathParams: pathParamsJson(request.params),
+      requestBody: options.captureRequestBody ? encodeBody(this.requestBody, options.maxBodyBytes) : '',
+      responseBody: options.captureResponseBody ? encodeBody(this.responseBody(), options.maxBodyBytes) : '',
+      errors: this.errors,
+      requestHeaders: request.headers,
+      responseHeaders: reply.getHeaders()
+    }, settings))
+    if (status >= 500) span.setStatus({ code: SpanStatusCode.ERROR })
+    span.end()
+    this.instrumentation.trace({ msgId: this.msgId, status }, 'span ended')
+  }
+}
