@@ -85,7 +85,13 @@ class ExportQueue {
         batch.onEnd(span)
       },
       forceFlush: () => batch.forceFlush(),
-      shutdown: () => batch.shutdown()
+      shutdown: async () => {
+        try {
+          await batch.shutdown()
+        } finally {
+          this.summarize()
+        }
+      }
     }
   }
 
@@ -105,6 +111,12 @@ class ExportQueue {
       shutdown: () => exporter.shutdown(),
       forceFlush: () => exporter.forceFlush?.() ?? Promise.resolve()
     }
+  }
+
+  /** At shutdown: the totals, whatever the interval, so what was lost is never unsaid. */
+  private summarize (): void {
+    if (this.dropped === 0 && this.failed === 0) return
+    this.log.warn({ droppedSpans: this.dropped, failedSpans: this.failed }, 'apitoolkit-fastify: spans not delivered in total')
   }
 
   private maybeLog (error?: Error): void {

@@ -3,11 +3,13 @@ import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunc
 import fp from 'fastify-plugin'
 import type { ApitoolkitOptions, ApitoolkitRequest } from '../types/index'
 import { createInstrumentation, type Instrumentation } from './instrumentation'
-import { resolveOptions } from './options'
+import { ApitoolkitOptionsError, resolveOptions } from './options'
 import { createPipeline } from './otel'
+import { startOutgoingMonitor } from './outgoing-monitor'
 import { redactValue } from './redaction'
 import { RequestTrace } from './request-trace'
 import { SPAN_NAME } from './span'
+import { markTraced, watchUnrouted } from './unrouted'
 
 type Done = HookHandlerDoneFunction
 
@@ -35,6 +37,7 @@ function addHooks (app: FastifyInstance, inst: Instrumentation): void {
     guarded(inst, 'starting the span', () => { started = startTrace(inst, request, reply) })
     if (started === undefined) return done()
     request.apitoolkit = started
+    markTraced(request.raw)
     // Hooks and a body-less handler run from done(), so they see the span as the active one.
     context.with(started.context, done)
   })
@@ -99,13 +102,23 @@ function addHooks (app: FastifyInstance, inst: Instrumentation): void {
 
 async function apitoolkitPlugin (app: FastifyInstance, rawOptions: ApitoolkitOptions): Promise<void> {
   const options = resolveOptions(rawOptions)
+  if (app.hasRequestDecorator('apitoolkit')) {
+    // A second registration would add every hook twice: two spans per request.
+    throw new ApitoolkitOptionsError('the plugin is already registered on this app or a parent of it; register it once, at the root')
+  }
   const pipeline = createPipeline(options, app.log)
   const inst = createInstrumentation(options, pipeline, app.log)
   // Null on the prototype, set per request: the shape Fastify keeps fast.
   app.decorateRequest('apitoolkit', null as unknown as ApitoolkitRequest)
   addHooks(app, inst)
+  const stopWatching = watchUnrouted(app.server, inst)
+  const stopMonitor = options.monitorOutgoing ? startOutgoingMonitor() : undefined
   // Runs after the server stopped taking requests and those in flight ended, so their spans are in.
-  app.addHook('onClose', async () => { await pipeline.close() })
+  app.addHook('onClose', async () => {
+    stopWatching()
+    stopMonitor?.()
+    await pipeline.close()
+  })
 }
 
 export const plugin = fp(apitoolkitPlugin, { fastify: '5.x', name: 'apitoolkit-fastify' })

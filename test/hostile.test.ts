@@ -1,0 +1,87 @@
+// Hostile input is served exactly as Fastify alone serves it, gets its span, and leaks nothing.
+import { test } from 'tap'
+import Fastify, { type FastifyInstance } from 'fastify'
+import { decodeBase64, spanFor, startHarness } from './helpers/harness'
+import { rawRequest, type RawResponse } from './helpers/raw'
+
+const MAX = 1024
+
+function routes (app: FastifyInstance): void {
+  app.post('/echo', async (request) => request.body ?? null)
+  app.post('/echo/*', async (request) => ({ body: request.body ?? null }))
+  app.get('/path/*', async (request) => ({ params: request.params, query: request.query }))
+  app.get('/headers', async (request) => ({ count: Object.keys(request.headers).length }))
+}
+
+const json = { 'content-type': 'application/json' }
+const deep = '['.repeat(5000) + ']'.repeat(5000)
+const manyHeaders = Object.fromEntries(Array.from({ length: 150 }, (_, i) => [`x-h-${i}`, `v${i}`]))
+const exactly = JSON.stringify({ pad: 'x'.repeat(MAX - 10) })
+const multipart = '--b\r\ncontent-disposition: form-data; name="f"; filename="a.txt"\r\ncontent-type: text/plain\r\n\r\nsecret-file\r\n--b--\r\n'
+
+const inputs: Array<[string, string, string, Record<string, string>, Buffer | string | undefined]> = [
+  ['proto', 'POST', '/echo', json, '{"__proto__":{"polluted":"yes"},"password":"proto-secret"}'],
+  ['constructor', 'POST', '/echo', json, '{"constructor":{"prototype":{"polluted":"yes"}},"password":"ctor-secret"}'],
+  ['deep', 'POST', '/echo', json, deep],
+  ['bad-utf8', 'POST', '/echo', json, Buffer.from([0x7b, 0x22, 0x61, 0x22, 0x3a, 0x22, 0xff, 0xfe, 0x22, 0x7d])],
+  ['exact', 'POST', '/echo', json, exactly],
+  ['one-more', 'POST', '/echo', json, JSON.stringify({ pad: 'x'.repeat(MAX - 9) })],
+  ['empty-json', 'POST', '/echo', json, ''],
+  ['multipart', 'POST', '/echo', { 'content-type': 'multipart/form-data; boundary=b' }, multipart],
+  ['many-headers', 'GET', '/headers', manyHeaders, undefined],
+  ['long-header', 'GET', '/headers', { 'x-long': 'L'.repeat(12_000) }, undefined],
+  ['percent', 'GET', '/path/%E2%9C%93/%zz?q=%zz&r=%E0%A4%A&s=%F0%9F%98%80', {}, undefined]
+]
+
+async function serveAll (base: string): Promise<Record<string, RawResponse>> {
+  const out: Record<string, RawResponse> = {}
+  for (const [id, method, path, headers, body] of inputs) {
+    out[id] = await rawRequest(base, method, path, { ...headers, 'x-test-id': id }, body)
+  }
+  return out
+}
+
+test('hostile input: same response as Fastify alone, a span each, no pollution, no leak', async (t) => {
+  const bare = Fastify()
+  routes(bare)
+  const bareUrl = await bare.listen({ host: '127.0.0.1', port: 0 })
+  t.teardown(() => bare.close())
+  const h = await startHarness(t, routes, {
+    captureRequestBody: true,
+    captureResponseBody: true,
+    maxBodyBytes: MAX,
+    redactRequestBody: ['$.password', '$.__proto__', '$.constructor'],
+    redactResponseBody: ['$.password']
+  })
+  const expected = await serveAll(bareUrl)
+  const actual = await serveAll(h.url)
+  for (const [id] of inputs) {
+    t.equal(actual[id].status, expected[id].status, `${id}: status`)
+    t.same(actual[id].headers, expected[id].headers, `${id}: headers`)
+    t.ok(actual[id].body.equals(expected[id].body), `${id}: body`)
+  }
+  t.equal(({} as Record<string, unknown>).polluted, undefined, 'Object.prototype untouched')
+
+  const spans = await h.closeApp()
+  t.equal(spans.length, inputs.length, 'one span per request')
+  for (const [id] of inputs) spanFor(spans, id)
+
+  const exact = spanFor(spans, 'exact').attributes
+  t.equal(Buffer.from(String(exact['http.request.body']), 'base64').length, MAX, 'a body of exactly maxBodyBytes is kept whole')
+  t.equal(decodeBase64(exact['http.request.body']), exactly)
+  const oneMore = spanFor(spans, 'one-more').attributes
+  t.equal(Buffer.from(String(oneMore['http.request.body']), 'base64').length, MAX, 'one byte more is cut to maxBodyBytes')
+
+  const many = spanFor(spans, 'many-headers').attributes
+  for (let i = 0; i < 150; i++) {
+    if (many[`http.request.header.x-h-${i}`] !== `v${i}`) t.fail(`header x-h-${i} lost`)
+  }
+  t.equal(spanFor(spans, 'long-header').attributes['http.request.header.x-long'], 'L'.repeat(12_000))
+  t.equal(spanFor(spans, 'percent').attributes['http.target'], '/path/%E2%9C%93/%zz?q=%zz&r=%E0%A4%A&s=%F0%9F%98%80')
+
+  const exported = JSON.stringify(spans, (_k, v: unknown) => typeof v === 'bigint' ? String(v) : v)
+  const decoded = spans.map((s) => decodeBase64(s.attributes['http.request.body']) + decodeBase64(s.attributes['http.response.body'])).join('\n')
+  for (const secret of ['proto-secret', 'ctor-secret', 'secret-file']) {
+    t.notOk(exported.includes(secret) || decoded.includes(secret), `${secret} never leaves`)
+  }
+})
