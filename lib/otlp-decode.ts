@@ -1,0 +1,336 @@
+// A small protobuf wire-format decoder for OTLP trace export requests
+// (opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest).
+// Hand-written so the local collector needs no protobuf library or .proto files at run time.
+// Field numbers follow the public OTLP definitions: trace.proto, common.proto, resource.proto,
+// trace_service.proto.
+
+/** One span as the collector received it, flattened with its resource and scope. */
+export interface ReceivedSpan {
+  traceId: string
+  spanId: string
+  /** '' for a root span */
+  parentSpanId: string
+  traceState: string
+  name: string
+  /** OTLP SpanKind: 0 UNSPECIFIED, 1 INTERNAL, 2 SERVER, 3 CLIENT, 4 PRODUCER, 5 CONSUMER */
+  kind: number
+  startTimeUnixNano: bigint
+  endTimeUnixNano: bigint
+  /**
+   * string | number | boolean | Buffer (bytes) | unknown[] (array) | object (kvlist) | null (empty).
+   * An int64 outside Number's safe range stays a bigint so no precision is lost.
+   */
+  attributes: Record<string, unknown>
+  /** OTLP StatusCode: 0 UNSET, 1 OK, 2 ERROR */
+  status: { code: number, message: string }
+  resource: Record<string, unknown>
+  scope: { name: string, version: string }
+  /** how many attributes the sender dropped (e.g. to the 128-attribute limit); absent means 0 */
+  droppedAttributesCount?: number
+}
+
+export const WIRE_VARINT = 0
+export const WIRE_FIXED64 = 1
+export const WIRE_LEN = 2
+export const WIRE_START_GROUP = 3
+export const WIRE_END_GROUP = 4
+export const WIRE_FIXED32 = 5
+
+/** Thrown for bytes that are not a well-formed protobuf message. */
+export class OtlpDecodeError extends Error {
+  constructor (message: string) {
+    super(`OTLP decode: ${message}`)
+    this.name = 'OtlpDecodeError'
+  }
+}
+
+/** A cursor over one message's bytes; every read is bounds-checked against `end`. */
+export class Reader {
+  pos: number
+
+  constructor (readonly buf: Buffer, start = 0, readonly end = buf.length) {
+    this.pos = start
+  }
+
+  done (): boolean {
+    return this.pos >= this.end
+  }
+
+  private need (n: number): void {
+    if (this.pos + n > this.end) throw new OtlpDecodeError(`truncated message at byte ${this.pos}`)
+  }
+
+  /** A varint that must fit in a JS number (tags, lengths, counts, enums). */
+  uint (): number {
+    let result = 0
+    let scale = 1
+    for (let i = 0; i < 10; i++) {
+      this.need(1)
+      const byte = this.buf[this.pos++]
+      result += (byte & 0x7f) * scale // multiply, not shift: shifts are 32-bit in JS
+      if (byte < 0x80) {
+        if (!Number.isSafeInteger(result)) throw new OtlpDecodeError('varint too large')
+        return result
+      }
+      scale *= 128
+    }
+    throw new OtlpDecodeError('varint longer than 10 bytes')
+  }
+
+  /** A full 64-bit varint, unsigned. */
+  varint64 (): bigint {
+    let result = 0n
+    let shift = 0n
+    for (let i = 0; i < 10; i++) {
+      this.need(1)
+      const byte = this.buf[this.pos++]
+      result |= BigInt(byte & 0x7f) << shift
+      if (byte < 0x80) return BigInt.asUintN(64, result)
+      shift += 7n
+    }
+    throw new OtlpDecodeError('varint longer than 10 bytes')
+  }
+
+  /** int64 is plain two's complement in a varint (negative values take 10 bytes), not zigzag. */
+  int64 (): bigint {
+    return BigInt.asIntN(64, this.varint64())
+  }
+
+  /** int32 and enums: negative values are sign-extended to 64 bits on the wire. */
+  int32 (): number {
+    return Number(BigInt.asIntN(32, this.varint64()))
+  }
+
+  bool (): boolean {
+    return this.varint64() !== 0n
+  }
+
+  fixed64 (): bigint {
+    this.need(8)
+    const value = this.buf.readBigUInt64LE(this.pos)
+    this.pos += 8
+    return value
+  }
+
+  double (): number {
+    this.need(8)
+    const value = this.buf.readDoubleLE(this.pos)
+    this.pos += 8
+    return value
+  }
+
+  /** The extent of a length-delimited field, as a sub-reader sharing the buffer (no copy). */
+  sub (): Reader {
+    const length = this.uint()
+    this.need(length)
+    const start = this.pos
+    this.pos += length
+    return new Reader(this.buf, start, start + length)
+  }
+
+  /** Bytes of a length-delimited field, copied so a kept value does not pin the whole request. */
+  bytes (): Buffer {
+    const r = this.sub()
+    return Buffer.from(r.buf.subarray(r.pos, r.end))
+  }
+
+  string (): string {
+    const r = this.sub()
+    return r.buf.toString('utf8', r.pos, r.end)
+  }
+
+  hex (): string {
+    const r = this.sub()
+    return r.buf.toString('hex', r.pos, r.end)
+  }
+
+  /** Reads the next field key; field 0 is never valid in protobuf. */
+  tag (): { field: number, wire: number } {
+    const key = this.uint()
+    const field = Math.floor(key / 8)
+    if (field === 0) throw new OtlpDecodeError(`invalid field number 0 at byte ${this.pos}`)
+    return { field, wire: key % 8 }
+  }
+
+  /** Skips one field's value of the given wire type (used for fields this decoder does not know). */
+  skip (wire: number, field: number): void {
+    switch (wire) {
+      case WIRE_VARINT: this.varint64(); return
+      case WIRE_FIXED64: this.need(8); this.pos += 8; return
+      case WIRE_LEN: this.sub(); return
+      case WIRE_FIXED32: this.need(4); this.pos += 4; return
+      case WIRE_START_GROUP: this.skipGroup(field); return
+      default: throw new OtlpDecodeError(`unexpected wire type ${wire} for field ${field}`)
+    }
+  }
+
+  // Deprecated proto2 groups: skip nested fields up to the END_GROUP with the same field number.
+  private skipGroup (field: number): void {
+    for (;;) {
+      if (this.done()) throw new OtlpDecodeError(`unterminated group ${field}`)
+      const t = this.tag()
+      if (t.wire === WIRE_END_GROUP) {
+        if (t.field !== field) throw new OtlpDecodeError(`mismatched end of group ${t.field}`)
+        return
+      }
+      this.skip(t.wire, t.field)
+    }
+  }
+}
+
+/** field number → [expected wire type, how to read the value] */
+type FieldTable = Record<number, [number, (r: Reader) => void]>
+
+/**
+ * Reads every field of a message: known fields with the expected wire type go to their handler,
+ * anything else (unknown field, or a wire type this schema does not use) is skipped.
+ */
+export function readFields (r: Reader, table: FieldTable): void {
+  while (!r.done()) {
+    const { field, wire } = r.tag()
+    if (wire === WIRE_END_GROUP) throw new OtlpDecodeError(`unexpected end of group ${field}`)
+    const entry = table[field]
+    if (entry !== undefined && entry[0] === wire) entry[1](r)
+    else r.skip(wire, field)
+  }
+}
+
+// common.proto AnyValue: oneof string 1, bool 2, int64 3, double 4, ArrayValue 5, KeyValueList 6,
+// bytes 7. An empty AnyValue decodes to null.
+export function decodeAnyValue (r: Reader): unknown {
+  let value: unknown = null
+  readFields(r, {
+    1: [WIRE_LEN, (f) => { value = f.string() }],
+    2: [WIRE_VARINT, (f) => { value = f.bool() }],
+    3: [WIRE_VARINT, (f) => { value = safeNumber(f.int64()) }],
+    4: [WIRE_FIXED64, (f) => { value = f.double() }],
+    5: [WIRE_LEN, (f) => { value = decodeArrayValue(f.sub()) }],
+    6: [WIRE_LEN, (f) => { value = decodeKeyValueList(f.sub()) }],
+    7: [WIRE_LEN, (f) => { value = f.bytes() }]
+  })
+  return value
+}
+
+function safeNumber (n: bigint): number | bigint {
+  const asNumber = Number(n)
+  return Number.isSafeInteger(asNumber) ? asNumber : n
+}
+
+// ArrayValue: repeated AnyValue values = 1
+function decodeArrayValue (r: Reader): unknown[] {
+  const values: unknown[] = []
+  readFields(r, { 1: [WIRE_LEN, (f) => { values.push(decodeAnyValue(f.sub())) }] })
+  return values
+}
+
+// KeyValueList: repeated KeyValue values = 1
+function decodeKeyValueList (r: Reader): Record<string, unknown> {
+  const out: Record<string, unknown> = {}
+  readFields(r, { 1: [WIRE_LEN, (f) => { addKeyValue(f.sub(), out) }] })
+  return out
+}
+
+// KeyValue: string key = 1, AnyValue value = 2
+export function addKeyValue (r: Reader, into: Record<string, unknown>): void {
+  let key = ''
+  let value: unknown = null
+  readFields(r, {
+    1: [WIRE_LEN, (f) => { key = f.string() }],
+    2: [WIRE_LEN, (f) => { value = decodeAnyValue(f.sub()) }]
+  })
+  into[key] = value
+}
+
+// resource.proto Resource: repeated KeyValue attributes = 1
+function decodeResource (r: Reader): Record<string, unknown> {
+  const attributes: Record<string, unknown> = {}
+  readFields(r, { 1: [WIRE_LEN, (f) => { addKeyValue(f.sub(), attributes) }] })
+  return attributes
+}
+
+// InstrumentationScope (and the older InstrumentationLibrary): name = 1, version = 2
+function decodeScope (r: Reader): { name: string, version: string } {
+  const scope = { name: '', version: '' }
+  readFields(r, {
+    1: [WIRE_LEN, (f) => { scope.name = f.string() }],
+    2: [WIRE_LEN, (f) => { scope.version = f.string() }]
+  })
+  return scope
+}
+
+// Status: message = 2, code = 3 (1 is reserved)
+function decodeStatus (r: Reader): { code: number, message: string } {
+  const status = { code: 0, message: '' }
+  readFields(r, {
+    2: [WIRE_LEN, (f) => { status.message = f.string() }],
+    3: [WIRE_VARINT, (f) => { status.code = f.int32() }]
+  })
+  return status
+}
+
+/** The span's own fields; resource and scope are filled in by the caller. */
+type SpanFields = Omit<ReceivedSpan, 'resource' | 'scope'>
+
+// trace.proto Span; events (11) and links (13) are not needed by the collector and are skipped.
+function decodeSpan (r: Reader): SpanFields {
+  const span: SpanFields = {
+    traceId: '',
+    spanId: '',
+    parentSpanId: '',
+    traceState: '',
+    name: '',
+    kind: 0,
+    startTimeUnixNano: 0n,
+    endTimeUnixNano: 0n,
+    attributes: {},
+    status: { code: 0, message: '' },
+    droppedAttributesCount: 0
+  }
+  readFields(r, {
+    1: [WIRE_LEN, (f) => { span.traceId = f.hex() }],
+    2: [WIRE_LEN, (f) => { span.spanId = f.hex() }],
+    3: [WIRE_LEN, (f) => { span.traceState = f.string() }],
+    4: [WIRE_LEN, (f) => { span.parentSpanId = f.hex() }],
+    5: [WIRE_LEN, (f) => { span.name = f.string() }],
+    6: [WIRE_VARINT, (f) => { span.kind = f.int32() }],
+    7: [WIRE_FIXED64, (f) => { span.startTimeUnixNano = f.fixed64() }],
+    8: [WIRE_FIXED64, (f) => { span.endTimeUnixNano = f.fixed64() }],
+    9: [WIRE_LEN, (f) => { addKeyValue(f.sub(), span.attributes) }],
+    10: [WIRE_VARINT, (f) => { span.droppedAttributesCount = f.uint() }],
+    15: [WIRE_LEN, (f) => { span.status = decodeStatus(f.sub()) }]
+  })
+  return span
+}
+
+// ScopeSpans: scope = 1, repeated Span spans = 2
+function decodeScopeSpans (r: Reader, resource: Record<string, unknown>, out: ReceivedSpan[]): void {
+  let scope = { name: '', version: '' }
+  const spans: SpanFields[] = []
+  readFields(r, {
+    1: [WIRE_LEN, (f) => { scope = decodeScope(f.sub()) }],
+    2: [WIRE_LEN, (f) => { spans.push(decodeSpan(f.sub())) }]
+  })
+  // The scope may follow its spans on the wire, so attach it only after the whole message is read.
+  for (const span of spans) out.push({ ...span, resource, scope: { ...scope } })
+}
+
+// ResourceSpans: resource = 1, repeated ScopeSpans scope_spans = 2; 1000 is the pre-1.0
+// instrumentation_library_spans with the same layout, accepted for old senders.
+function decodeResourceSpans (r: Reader, out: ReceivedSpan[]): void {
+  let resource: Record<string, unknown> = {}
+  const scopeSpans: Reader[] = []
+  readFields(r, {
+    1: [WIRE_LEN, (f) => { resource = decodeResource(f.sub()) }],
+    2: [WIRE_LEN, (f) => { scopeSpans.push(f.sub()) }],
+    1000: [WIRE_LEN, (f) => { scopeSpans.push(f.sub()) }]
+  })
+  // Same reason: the resource may come after the scope spans.
+  for (const s of scopeSpans) decodeScopeSpans(s, resource, out)
+}
+
+/** ExportTraceServiceRequest: repeated ResourceSpans resource_spans = 1 → flat list of spans. */
+export function decodeExportTraceServiceRequest (buf: Buffer): ReceivedSpan[] {
+  const spans: ReceivedSpan[] = []
+  readFields(new Reader(buf), { 1: [WIRE_LEN, (f) => { decodeResourceSpans(f.sub(), spans) }] })
+  return spans
+}
