@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import { SpanStatusCode, type Context, type Span } from '@opentelemetry/api'
+import { createContextKey, SpanStatusCode, type Context, type Span } from '@opentelemetry/api'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { ApitoolkitRequest, ObserveClient } from '../types/index'
 import { captureBody, encodeBody, NO_REDACTION, type CapturedBody } from './body'
@@ -8,12 +8,17 @@ import type { Instrumentation } from './instrumentation'
 import { createObserveClient } from './outgoing'
 import { buildAttributes, pathParamsJson, queryParamsJson, SDK_TYPE_INCOMING } from './span'
 
+/** Lets code that only has the active context (the outgoing monitor) find the request's trace. */
+export const REQUEST_TRACE_KEY = createContextKey('apitoolkit-fastify request trace')
+
 /** Marks a response body that is exactly the serialized payload Fastify sent. */
 const AS_SENT = Symbol('as sent')
 
 /** The state of one request's APItoolkit span: what `request.apitoolkit` is. */
 export class RequestTrace implements ApitoolkitRequest {
   readonly msgId = randomUUID()
+  /** The request's span active, and this trace under REQUEST_TRACE_KEY. */
+  readonly context: Context
   readonly errors: ErrorObject[] = []
   requestBody: CapturedBody = undefined
   /** The redacted copy of a serialized payload, or AS_SENT when redaction left it unchanged. */
@@ -27,8 +32,10 @@ export class RequestTrace implements ApitoolkitRequest {
     private readonly request: FastifyRequest,
     private readonly reply: FastifyReply,
     readonly span: Span,
-    readonly context: Context
-  ) {}
+    spanContext: Context
+  ) {
+    this.context = spanContext.setValue(REQUEST_TRACE_KEY, this)
+  }
 
   reportError (error: unknown): void {
     const entry = toErrorObject(error)
