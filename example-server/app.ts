@@ -1,6 +1,6 @@
 // A small orders API instrumented with apitoolkit-fastify: every feature of the plugin in one place.
 import Fastify, { type FastifyInstance } from 'fastify'
-import apitoolkit, { observeRequest, reportError } from '..'
+import apitoolkit, { observeRequest, reportError } from 'apitoolkit-fastify'
 
 export interface ExampleConfig {
   /** Base URL of the stock service the orders route calls through `observe`. */
