@@ -2,11 +2,7 @@ import type { FastifyRequest } from 'fastify'
 import type { ObserveClient, ObserveOptions } from '../types/index'
 import { createObserveClient } from './outgoing'
 import { plugin } from './plugin'
-import type { RequestTrace } from './request-trace'
-
-function traceOf (request: FastifyRequest): RequestTrace | undefined {
-  return (request.apitoolkit as RequestTrace | null | undefined) ?? undefined
-}
+import { traceOf } from './request-trace'
 
 /** Records a handled error in the span of `request`, like the Flask guide's `report_error(request, e)`. */
 function reportError (request: FastifyRequest, error: unknown): void {

@@ -7,7 +7,7 @@ import { ApitoolkitOptionsError, resolveOptions } from './options'
 import { createPipeline } from './otel'
 import { startOutgoingMonitor } from './outgoing-monitor'
 import { redactValue } from './redaction'
-import { RequestTrace } from './request-trace'
+import { RequestTrace, traceOf, UNTRACED } from './request-trace'
 import { SPAN_NAME } from './span'
 import { markTraced, watchUnrouted } from './unrouted'
 
@@ -18,6 +18,14 @@ function startTrace (inst: Instrumentation, request: FastifyRequest, reply: Fast
   const parent = propagator.extract(ROOT_CONTEXT, request.headers, defaultTextMapGetter)
   const span = tracer.startSpan(SPAN_NAME, { kind: SpanKind.SERVER }, parent)
   return new RequestTrace(inst, request, reply, span, trace.setSpan(parent, span))
+}
+
+function isIgnored (ignoreRoutes: ReadonlySet<string>, request: FastifyRequest): boolean {
+  if (ignoreRoutes.size === 0) return false
+  const route = request.routeOptions.url
+  if (route !== undefined && ignoreRoutes.has(route)) return true
+  const query = request.url.indexOf('?')
+  return ignoreRoutes.has(query < 0 ? request.url : request.url.slice(0, query))
 }
 
 /** Runs one of the plugin's own steps so that whatever it throws is logged and never reaches the app. */
@@ -34,10 +42,15 @@ function addHooks (app: FastifyInstance, inst: Instrumentation): void {
 
   app.addHook('onRequest', function apitoolkitOnRequest (request: FastifyRequest, reply: FastifyReply, done: Done) {
     let started: RequestTrace | undefined
-    guarded(inst, 'starting the span', () => { started = startTrace(inst, request, reply) })
-    if (started === undefined) return done()
-    request.apitoolkit = started
+    if (!isIgnored(options.ignoreRoutes, request)) {
+      guarded(inst, 'starting the span', () => { started = startTrace(inst, request, reply) })
+    }
     markTraced(request.raw)
+    if (started === undefined) {
+      request.apitoolkit = UNTRACED
+      return done()
+    }
+    request.apitoolkit = started
     // Hooks and a body-less handler run from done(), so they see the span as the active one.
     context.with(started.context, done)
   })
@@ -45,8 +58,8 @@ function addHooks (app: FastifyInstance, inst: Instrumentation): void {
   if (options.captureRequestBody) {
     // Before validation, which may coerce or strip fields, and before the handler can change the body.
     app.addHook('preValidation', function apitoolkitPreValidation (request: FastifyRequest, _reply: FastifyReply, done: Done) {
-      const t = request.apitoolkit as RequestTrace | null
-      if (t !== null) guarded(inst, 'capturing the request body', () => { t.captureRequestBody(request.body) })
+      const t = traceOf(request)
+      if (t !== undefined) guarded(inst, 'capturing the request body', () => { t.captureRequestBody(request.body) })
       done()
     })
   }
@@ -54,39 +67,39 @@ function addHooks (app: FastifyInstance, inst: Instrumentation): void {
   if (options.captureResponseBody) {
     if (!options.responsePlan.empty) {
       app.addHook('preSerialization', function apitoolkitPreSerialization (request: FastifyRequest, _reply: FastifyReply, payload: unknown, done: (err: null, payload: unknown) => void) {
-        const t = request.apitoolkit as RequestTrace | null
-        if (t !== null) guarded(inst, 'redacting the response body', () => { t.redactPayload(redactValue(options.responsePlan, payload), payload) })
+        const t = traceOf(request)
+        if (t !== undefined) guarded(inst, 'redacting the response body', () => { t.redactPayload(redactValue(options.responsePlan, payload), payload) })
         done(null, payload)
       })
     }
     app.addHook('onSend', function apitoolkitOnSend (request: FastifyRequest, _reply: FastifyReply, payload: unknown, done: (err: null, payload: unknown) => void) {
-      const t = request.apitoolkit as RequestTrace | null
-      if (t !== null) t.keepResponsePayload(payload)
+      const t = traceOf(request)
+      if (t !== undefined) t.keepResponsePayload(payload)
       done(null, payload)
     })
   }
 
   app.addHook('onError', function apitoolkitOnError (request: FastifyRequest, _reply: FastifyReply, error: Error, done: Done) {
-    const t = request.apitoolkit as RequestTrace | null
-    if (t !== null) guarded(inst, 'recording an error', () => { t.reportError(error) })
+    const t = traceOf(request)
+    if (t !== undefined) guarded(inst, 'recording an error', () => { t.reportError(error) })
     done()
   })
 
   app.addHook('onResponse', function apitoolkitOnResponse (request: FastifyRequest, _reply: FastifyReply, done: Done) {
-    const t = request.apitoolkit as RequestTrace | null
-    if (t !== null) guarded(inst, 'ending the span', () => { t.finish() })
+    const t = traceOf(request)
+    if (t !== undefined) guarded(inst, 'ending the span', () => { t.finish() })
     done()
   })
 
   app.addHook('onRequestAbort', function apitoolkitOnRequestAbort (request: FastifyRequest, done: Done) {
-    const t = request.apitoolkit as RequestTrace | null
-    if (t !== null) guarded(inst, 'ending the span of an aborted request', () => { t.endWithoutResponse('request aborted by the client') })
+    const t = traceOf(request)
+    if (t !== undefined) guarded(inst, 'ending the span of an aborted request', () => { t.endWithoutResponse('request aborted by the client') })
     done()
   })
 
   app.addHook('onTimeout', function apitoolkitOnTimeout (request: FastifyRequest, _reply: FastifyReply, done: Done) {
-    const t = request.apitoolkit as RequestTrace | null
-    if (t !== null) guarded(inst, 'ending the span of a timed-out request', () => { t.endWithoutResponse('connection timed out') })
+    const t = traceOf(request)
+    if (t !== undefined) guarded(inst, 'ending the span of a timed-out request', () => { t.endWithoutResponse('connection timed out') })
     done()
   })
 
@@ -94,8 +107,8 @@ function addHooks (app: FastifyInstance, inst: Instrumentation): void {
   app.addHook('onRoute', function apitoolkitOnRoute (route: RouteOptions) {
     const handler = route.handler
     route.handler = function apitoolkitHandler (this: FastifyInstance, request: FastifyRequest, reply: FastifyReply) {
-      const t = request.apitoolkit as RequestTrace | null
-      return t === null ? handler.call(this, request, reply) : context.with(t.context, handler, this, request, reply)
+      const t = traceOf(request)
+      return t === undefined ? handler.call(this, request, reply) : context.with(t.context, handler, this, request, reply)
     }
   })
 }

@@ -11,6 +11,15 @@ import { buildAttributes, pathParamsJson, queryParamsJson, SDK_TYPE_INCOMING } f
 /** Lets code that only has the active context (the outgoing monitor) find the request's trace. */
 export const REQUEST_TRACE_KEY = createContextKey('apitoolkit-fastify request trace')
 
+/** `request.apitoolkit` on a request the plugin does not trace: reporting does nothing, observe still fetches. */
+export const UNTRACED: ApitoolkitRequest = Object.freeze({ reportError () {}, observe: createObserveClient(undefined) })
+
+/** The request's trace, or undefined when the plugin does not trace it. */
+export function traceOf (request: FastifyRequest): RequestTrace | undefined {
+  const t: unknown = request.apitoolkit
+  return t instanceof RequestTrace ? t : undefined
+}
+
 /** Marks a response body that is exactly the serialized payload Fastify sent. */
 const AS_SENT = Symbol('as sent')
 

@@ -261,3 +261,20 @@ test('app.close() right after a burst delivers every span', async (t) => {
   const spans = await h.closeApp()
   t.equal(spans.length, 300, 'no span waits for the batch timer or is lost')
 })
+
+test('ignoreRoutes: no span for those routes, and request.apitoolkit still works there', async (t) => {
+  const h = await startHarness(t, (app) => {
+    app.get('/health', async (request) => {
+      request.apitoolkit.reportError(new Error('ignored'))
+      reportError(request, new Error('ignored too'))
+      return { ok: typeof request.apitoolkit.observe.get === 'function' }
+    })
+    app.get('/static/*', async () => 'file')
+    app.get('/users/:id', async () => ({ ok: true }))
+  }, { ignoreRoutes: ['/health', '/static/app.js'] })
+  t.same(await (await get(`${h.url}/health`, 'health')).json(), { ok: true })
+  t.equal(await (await get(`${h.url}/static/app.js?v=2`, 'static')).text(), 'file')
+  t.equal((await get(`${h.url}/users/1`, 'traced')).status, 200)
+  const spans = await h.closeApp()
+  t.same(spans.map((s) => s.attributes['http.request.header.x-test-id']), ['traced'])
+})

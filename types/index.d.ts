@@ -1,87 +1,98 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify'
 
-/** Options of `app.register(apitoolkit, options)`. Every field is optional; unknown names are refused. */
-export interface ApitoolkitOptions {
-  /** APItoolkit project key: the resource attribute `at-project-key`. */
-  apiKey?: string
-  /** `service.name` of the resource; `OTEL_SERVICE_NAME` or `''` when absent. */
-  serviceName?: string
-  /** `service.version` of the resource and `apitoolkit.service_version` of every span. */
-  serviceVersion?: string
-  /** `apitoolkit.tags` of every span. */
-  tags?: string[]
-  /** Log what the plugin does through Fastify's logger at debug level. */
-  debug?: boolean
-  /** Put the request body in the span (base64 of the redacted bytes). */
-  captureRequestBody?: boolean
-  /** Put the response body in the span (base64 of the redacted bytes). */
-  captureResponseBody?: boolean
-  /** Header names redacted in addition to authorization, cookie, set-cookie and proxy-authorization. */
-  redactHeaders?: string[]
-  /** JSONPath expressions redacted in request bodies. */
-  redactRequestBody?: string[]
-  /** JSONPath expressions redacted in response bodies. */
-  redactResponseBody?: string[]
-  /** OTLP/gRPC endpoint of the plugin's own exporter. */
-  otlpEndpoint?: string
-  /** Captured bodies are cut to this many bytes after redaction. */
-  maxBodyBytes?: number
-  /** Capture every fetch/undici request made while serving a request, not only `observe` calls. */
-  monitorOutgoing?: boolean
-  /** Routes (templates such as `/health`, or URL paths) that get no span. */
-  ignoreRoutes?: string[]
-  /** Most spans waiting for export; what does not fit is dropped and counted. */
-  maxQueueSize?: number
-}
+// `export =` with a namespace, the layout of Fastify's own plugins: `require()` gives the plugin, and
+// TypeScript's ESM (`module: nodenext`, .mts) sees `import apitoolkit from` as the plugin too, matching
+// lib/index.ts (module.exports = plugin, with .default, .apitoolkit, .reportError, .observeRequest).
 
-/** Per-call options of the outgoing client, on top of the usual fetch init. */
-export interface ObserveOptions {
-  /** Route template recorded as `http.route`, e.g. `/items/:id`; the URL path when absent. */
-  urlWildcard?: string
-  /** Header names redacted in this call's span, added to the plugin's list. */
-  redactHeaders?: string[]
-  /** JSONPath expressions redacted in this call's request body, added to the plugin's list. */
-  redactRequestBody?: string[]
-  /** JSONPath expressions redacted in this call's response body, added to the plugin's list. */
-  redactResponseBody?: string[]
-}
+type ApitoolkitPlugin = FastifyPluginAsync<apitoolkit.ApitoolkitOptions>
 
-export type ObserveInit = RequestInit & ObserveOptions
+declare namespace apitoolkit {
+  /** Options of `app.register(apitoolkit, options)`. Every field is optional; unknown names are refused. */
+  export interface ApitoolkitOptions {
+    /** APItoolkit project key: the resource attribute `at-project-key`. */
+    apiKey?: string
+    /** `service.name` of the resource; `OTEL_SERVICE_NAME` or `''` when absent. */
+    serviceName?: string
+    /** `service.version` of the resource and `apitoolkit.service_version` of every span. */
+    serviceVersion?: string
+    /** `apitoolkit.tags` of every span. */
+    tags?: string[]
+    /** Log what the plugin does (one line per span) through Fastify's logger, at info level so it shows. */
+    debug?: boolean
+    /** Put the request body in the span (base64 of the redacted bytes). */
+    captureRequestBody?: boolean
+    /** Put the response body in the span (base64 of the redacted bytes). */
+    captureResponseBody?: boolean
+    /** Header names redacted in addition to authorization, cookie, set-cookie and proxy-authorization. */
+    redactHeaders?: string[]
+    /** JSONPath expressions redacted in request bodies. */
+    redactRequestBody?: string[]
+    /** JSONPath expressions redacted in response bodies. */
+    redactResponseBody?: string[]
+    /** OTLP/gRPC endpoint of the plugin's own exporter. */
+    otlpEndpoint?: string
+    /** Captured bodies are cut to this many bytes after redaction. */
+    maxBodyBytes?: number
+    /** Capture every fetch/undici request made while serving a request, not only `observe` calls. */
+    monitorOutgoing?: boolean
+    /** Routes (templates such as `/health`, or URL paths) that get no span. */
+    ignoreRoutes?: string[]
+    /** Most spans waiting for export; what does not fit is dropped and counted. */
+    maxQueueSize?: number
+  }
 
-/** Body accepted by `post`/`put`/`patch`: a plain object or array is sent as JSON. */
-export type ObserveBody = BodyInit | Record<string, unknown> | unknown[] | null
+  /** Per-call options of the outgoing client, on top of the usual fetch init. */
+  export interface ObserveOptions {
+    /** Route template recorded as `http.route`, e.g. `/items/:id`; the URL path when absent. */
+    urlWildcard?: string
+    /** Header names redacted in this call's span, added to the plugin's list. */
+    redactHeaders?: string[]
+    /** JSONPath expressions redacted in this call's request body, added to the plugin's list. */
+    redactRequestBody?: string[]
+    /** JSONPath expressions redacted in this call's response body, added to the plugin's list. */
+    redactResponseBody?: string[]
+  }
 
-/** HTTP client whose calls become APItoolkit spans, children of the request's span. */
-export interface ObserveClient {
-  fetch (input: string | URL | Request, init?: ObserveInit): Promise<Response>
-  get (url: string | URL, init?: ObserveInit): Promise<Response>
-  head (url: string | URL, init?: ObserveInit): Promise<Response>
-  delete (url: string | URL, init?: ObserveInit): Promise<Response>
-  post (url: string | URL, body?: ObserveBody, init?: ObserveInit): Promise<Response>
-  put (url: string | URL, body?: ObserveBody, init?: ObserveInit): Promise<Response>
-  patch (url: string | URL, body?: ObserveBody, init?: ObserveInit): Promise<Response>
-}
+  export type ObserveInit = RequestInit & ObserveOptions
 
-/** What the plugin adds to every request. */
-export interface ApitoolkitRequest {
-  /** Record a handled error in this request's span. Non-Error values are converted; others ignored. */
-  reportError (error: unknown): void
-  /** Outgoing HTTP client whose calls are captured as child spans. */
-  observe: ObserveClient
+  /** Body accepted by `post`/`put`/`patch`: a plain object or array is sent as JSON. */
+  // RequestInit['body'], not the DOM's BodyInit: @types/node has no global BodyInit without lib "dom".
+  export type ObserveBody = NonNullable<RequestInit['body']> | Record<string, unknown> | unknown[] | null
+
+  /** HTTP client whose calls become APItoolkit spans, children of the request's span. */
+  export interface ObserveClient {
+    fetch (input: string | URL | Request, init?: ObserveInit): Promise<Response>
+    get (url: string | URL, init?: ObserveInit): Promise<Response>
+    head (url: string | URL, init?: ObserveInit): Promise<Response>
+    delete (url: string | URL, init?: ObserveInit): Promise<Response>
+    post (url: string | URL, body?: ObserveBody, init?: ObserveInit): Promise<Response>
+    put (url: string | URL, body?: ObserveBody, init?: ObserveInit): Promise<Response>
+    patch (url: string | URL, body?: ObserveBody, init?: ObserveInit): Promise<Response>
+  }
+
+  /** What the plugin adds to every request. */
+  export interface ApitoolkitRequest {
+    /** Record a handled error in this request's span. Non-Error values are converted; others ignored. */
+    reportError (error: unknown): void
+    /** Outgoing HTTP client whose calls are captured as child spans. */
+    observe: ObserveClient
+  }
+
+  export const apitoolkit: ApitoolkitPlugin
+  export { apitoolkit as default }
+
+  /** Record a handled error in the span of `request`. */
+  export function reportError (request: FastifyRequest, error: unknown): void
+
+  /** The request's outgoing client, with `options` as defaults of every call. */
+  export function observeRequest (request: FastifyRequest, options?: ObserveOptions): ObserveClient
 }
 
 declare module 'fastify' {
   interface FastifyRequest {
-    apitoolkit: ApitoolkitRequest
+    apitoolkit: apitoolkit.ApitoolkitRequest
   }
 }
 
-export declare const apitoolkit: FastifyPluginAsync<ApitoolkitOptions>
-
-/** Record a handled error in the span of `request`. */
-export declare function reportError (request: FastifyRequest, error: unknown): void
-
-/** The request's outgoing client, with `options` as defaults of every call. */
-export declare function observeRequest (request: FastifyRequest, options?: ObserveOptions): ObserveClient
-
-export default apitoolkit
+declare function apitoolkit (...params: Parameters<ApitoolkitPlugin>): ReturnType<ApitoolkitPlugin>
+export = apitoolkit

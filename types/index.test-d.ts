@@ -1,0 +1,186 @@
+// Type tests of the public surface, run by tsd (test/types.test.ts runs them as part of `npm test`).
+// They import the package the way a user does: through package.json's "types".
+import Fastify, { type FastifyPluginAsync, type FastifyRequest } from 'fastify'
+import { expectAssignable, expectError, expectNotAssignable, expectNotType, expectType } from 'tsd'
+import apitoolkit, {
+  apitoolkit as namedPlugin,
+  observeRequest,
+  reportError,
+  type ApitoolkitOptions,
+  type ApitoolkitRequest,
+  type ObserveClient,
+  type ObserveBody,
+  type ObserveInit,
+  type ObserveOptions
+} from '..'
+
+const app = Fastify()
+
+// ---- the plugin and its options --------------------------------------------------------------------
+
+expectAssignable<FastifyPluginAsync<ApitoolkitOptions>>(apitoolkit)
+expectAssignable<FastifyPluginAsync<ApitoolkitOptions>>(namedPlugin)
+expectNotType<any>(apitoolkit)
+expectNotType<any>(namedPlugin)
+
+// Every option, with the type the README documents.
+app.register(apitoolkit, {
+  apiKey: 'project-key',
+  serviceName: 'orders-api',
+  serviceVersion: '2.3.0',
+  tags: ['prod', 'eu'],
+  debug: true,
+  captureRequestBody: true,
+  captureResponseBody: false,
+  redactHeaders: ['x-api-key'],
+  redactRequestBody: ['$.password', '$.users[*].credit_card'],
+  redactResponseBody: ['$.user.email', '$.user.addresses[*].zip'],
+  otlpEndpoint: 'http://127.0.0.1:4317',
+  maxBodyBytes: 65536,
+  monitorOutgoing: true,
+  ignoreRoutes: ['/health'],
+  maxQueueSize: 2048
+})
+// No options at all, and Fastify's own register options next to the plugin's.
+app.register(apitoolkit)
+app.register(apitoolkit, { prefix: '/api', logLevel: 'warn', debug: false })
+
+// Each option rejects a value of the wrong type.
+expectError(app.register(apitoolkit, { apiKey: 42 }))
+expectError(app.register(apitoolkit, { serviceName: ['orders'] }))
+expectError(app.register(apitoolkit, { serviceVersion: 2 }))
+expectError(app.register(apitoolkit, { tags: 'prod' }))
+expectError(app.register(apitoolkit, { debug: 'yes' }))
+expectError(app.register(apitoolkit, { captureRequestBody: 1 }))
+expectError(app.register(apitoolkit, { captureResponseBody: 'true' }))
+expectError(app.register(apitoolkit, { redactHeaders: 'x-api-key' }))
+expectError(app.register(apitoolkit, { redactRequestBody: '$.password' }))
+expectError(app.register(apitoolkit, { redactResponseBody: [42] }))
+expectError(app.register(apitoolkit, { otlpEndpoint: new URL('http://127.0.0.1:4317') }))
+expectError(app.register(apitoolkit, { maxBodyBytes: '64kb' }))
+expectError(app.register(apitoolkit, { monitorOutgoing: 'yes' }))
+expectError(app.register(apitoolkit, { ignoreRoutes: '/health' }))
+expectError(app.register(apitoolkit, { maxQueueSize: '2048' }))
+
+// An unknown name (a typo would silently leak data) does not compile, alone or next to valid options.
+expectError(app.register(apitoolkit, { redactRequestbody: ['$.password'] }))
+expectError(app.register(apitoolkit, { serviceName: 'orders-api', redactRequestbody: ['$.password'] }))
+
+// The options type itself, for users who build their options apart.
+expectAssignable<ApitoolkitOptions>({ serviceName: 'orders-api', maxBodyBytes: 1024 })
+expectNotAssignable<ApitoolkitOptions>({ debug: 'yes' })
+expectNotAssignable<ApitoolkitOptions>({ maxBodyBytes: '1kb' })
+const built: ApitoolkitOptions = { redactResponseBody: ['$.token'] }
+app.register(apitoolkit, built)
+
+// The option names, exactly: a new option must be added here (and to the README's table).
+expectType<
+  | 'apiKey' | 'serviceName' | 'serviceVersion' | 'tags' | 'debug' | 'captureRequestBody' | 'captureResponseBody'
+  | 'redactHeaders' | 'redactRequestBody' | 'redactResponseBody' | 'otlpEndpoint' | 'maxBodyBytes'
+  | 'monitorOutgoing' | 'ignoreRoutes' | 'maxQueueSize'
+>(null as unknown as keyof ApitoolkitOptions)
+// Each option's type, exactly (an `any` fails these too).
+declare const all: Required<ApitoolkitOptions>
+expectType<string>(all.apiKey)
+expectType<string>(all.serviceName)
+expectType<string>(all.serviceVersion)
+expectType<string[]>(all.tags)
+expectType<boolean>(all.debug)
+expectType<boolean>(all.captureRequestBody)
+expectType<boolean>(all.captureResponseBody)
+expectType<string[]>(all.redactHeaders)
+expectType<string[]>(all.redactRequestBody)
+expectType<string[]>(all.redactResponseBody)
+expectType<string>(all.otlpEndpoint)
+expectType<number>(all.maxBodyBytes)
+expectType<boolean>(all.monitorOutgoing)
+expectType<string[]>(all.ignoreRoutes)
+expectType<number>(all.maxQueueSize)
+
+// ---- request.apitoolkit, by declaration merging -----------------------------------------------------
+
+app.get('/orders/:id', async (request) => {
+  expectType<ApitoolkitRequest>(request.apitoolkit)
+  expectNotType<any>(request.apitoolkit)
+
+  expectType<void>(request.apitoolkit.reportError(new Error('declined')))
+  try {
+    JSON.parse('{')
+  } catch (err) {
+    // A caught value is `unknown` under strict: reportError takes it as it is.
+    request.apitoolkit.reportError(err)
+    expectType<void>(reportError(request, err))
+  }
+  request.apitoolkit.reportError('a string is turned into an error')
+
+  // A misspelt member does not compile.
+  expectError(request.apitoolkit.reportErr(new Error('x')))
+  expectError(request.apitoolkit.observer)
+  expectError(request.apitoolkit.observe.gett('https://stock.example.com'))
+
+  const observe = request.apitoolkit.observe
+  expectType<ObserveClient>(observe)
+  expectNotType<any>(observe)
+  expectType<Promise<Response>>(observe.get('https://stock.example.com/items/42', { urlWildcard: '/items/:id' }))
+  expectType<Promise<Response>>(observe.get(new URL('https://stock.example.com/items/42')))
+  expectType<Promise<Response>>(observe.head('https://stock.example.com/items/42'))
+  expectType<Promise<Response>>(observe.delete('https://stock.example.com/items/42', { urlWildcard: '/items/:id' }))
+  expectType<Promise<Response>>(observe.post('https://stock.example.com/items', { sku: 'A-1', qty: 2 }))
+  expectType<Promise<Response>>(observe.post('https://stock.example.com/items', '{"sku":"A-1"}', {
+    headers: { 'content-type': 'application/json', authorization: 'Bearer t' },
+    redactHeaders: ['x-api-key'],
+    redactRequestBody: ['$.card'],
+    redactResponseBody: ['$.token'],
+    signal: AbortSignal.timeout(1000)
+  }))
+  expectType<Promise<Response>>(observe.put('https://stock.example.com/items/42', [1, 2, 3]))
+  expectType<Promise<Response>>(observe.patch('https://stock.example.com/items/42', null))
+  expectType<Promise<Response>>(observe.fetch('https://stock.example.com/items/42', { method: 'GET', urlWildcard: '/items/:id' }))
+  expectType<Promise<Response>>(observe.fetch(new URL('https://stock.example.com/')))
+
+  // Per-call options are checked like the plugin's.
+  expectError(observe.get('https://stock.example.com/items/42', { urlWildCard: '/items/:id' }))
+  expectError(observe.get('https://stock.example.com/items/42', { urlWildcard: 42 }))
+  expectError(observe.get('https://stock.example.com/items/42', { redactHeaders: 'x-api-key' }))
+  expectError(observe.get(42))
+
+  const res = await observe.get('https://stock.example.com/items/42')
+  expectType<Response>(res)
+  expectNotType<any>(res)
+  expectType<number>(res.status)
+
+  // The exported function mirrors the guide's observe_request(request).
+  const client = observeRequest(request, { urlWildcard: '/items/:id' })
+  expectType<ObserveClient>(client)
+  expectNotType<any>(client)
+  expectType<ObserveClient>(observeRequest(request))
+  expectType<Promise<Response>>(client.get('https://stock.example.com/items/42'))
+  expectError(observeRequest(request, { urlWildCard: '/items/:id' }))
+  expectError(observeRequest({}, { urlWildcard: '/items/:id' }))
+  expectError(reportError({}, new Error('x')))
+  expectError(reportError(request))
+
+  return { ok: true }
+})
+
+// The same in hooks and in an encapsulated child plugin: the merged member is on every FastifyRequest.
+app.addHook('preHandler', async (request) => {
+  expectType<ApitoolkitRequest>(request.apitoolkit)
+})
+app.register(async (child) => {
+  child.get('/child', async (request) => {
+    expectType<Promise<Response>>(request.apitoolkit.observe.get('https://stock.example.com'))
+    return 'ok'
+  })
+})
+
+// The helper types are what the client methods take.
+expectAssignable<ObserveInit>({ urlWildcard: '/items/:id', method: 'POST', body: '{}' })
+expectAssignable<ObserveOptions>({ urlWildcard: '/items/:id', redactHeaders: ['x-key'] })
+expectNotAssignable<ObserveOptions>({ urlWildcard: 42 })
+declare const body: ObserveBody
+expectNotType<any>(body)
+expectAssignable<ObserveBody>({ sku: 'A-1' })
+expectAssignable<ObserveBody>('text')
+expectAssignable<ObserveBody>(new URLSearchParams('a=1'))
+expectType<(request: FastifyRequest, error: unknown) => void>(reportError)
