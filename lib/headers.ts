@@ -12,16 +12,16 @@ export const RESPONSE_HEADER_PREFIX = 'http.response.header.'
 
 // Header names repeat on every request: keep the prefixed attribute keys instead of concatenating anew.
 const MAX_CACHED_KEYS = 1024
-const keyCache = new Map<string, string>()
+interface HeaderKey { key: string, lower: string }
+const keyCaches = new Map<string, Map<string, HeaderKey>>()
 
-function attributeKey (prefix: string, lowerName: string): string {
-  const cacheKey = prefix === REQUEST_HEADER_PREFIX ? lowerName : '>' + lowerName
-  let key = keyCache.get(cacheKey)
-  if (key === undefined) {
-    key = prefix + lowerName
-    if (keyCache.size < MAX_CACHED_KEYS) keyCache.set(cacheKey, key)
+function keyCacheFor (prefix: string): Map<string, HeaderKey> {
+  let cache = keyCaches.get(prefix)
+  if (cache === undefined) {
+    cache = new Map()
+    keyCaches.set(prefix, cache)
   }
-  return key
+  return cache
 }
 
 /**
@@ -35,13 +35,19 @@ export function addHeaderAttributes (
   redact: ReadonlySet<string>,
   budget: number
 ): number {
+  const keys = keyCacheFor(prefix)
   let added = 0
   for (const name in headers) {
     if (added >= budget) break
     const value = headers[name]
     if (value === undefined) continue
-    const lower = name.toLowerCase()
-    attributes[attributeKey(prefix, lower)] = redact.has(lower)
+    let cached = keys.get(name)
+    if (cached === undefined) {
+      const lower = name.toLowerCase()
+      cached = { key: prefix + lower, lower }
+      if (keys.size < MAX_CACHED_KEYS) keys.set(name, cached)
+    }
+    attributes[cached.key] = redact.has(cached.lower)
       ? REDACTED
       : typeof value === 'string' ? value : Array.isArray(value) ? value.join(',') : String(value)
     added++

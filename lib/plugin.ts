@@ -108,7 +108,10 @@ function addHooks (app: FastifyInstance, inst: Instrumentation): void {
     const handler = route.handler
     route.handler = function apitoolkitHandler (this: FastifyInstance, request: FastifyRequest, reply: FastifyReply) {
       const t = traceOf(request)
-      return t === undefined ? handler.call(this, request, reply) : context.with(t.context, handler, this, request, reply)
+      // A handler called straight from onRequest's done() (no body to read) already runs in the span's context.
+      return t === undefined || context.active() === t.context
+        ? handler.call(this, request, reply)
+        : context.with(t.context, handler, this, request, reply)
     }
   })
 }

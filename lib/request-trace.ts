@@ -20,6 +20,8 @@ export function traceOf (request: FastifyRequest): RequestTrace | undefined {
   return t instanceof RequestTrace ? t : undefined
 }
 
+const NO_ERRORS: ErrorObject[] = []
+
 /** Marks a response body that is exactly the serialized payload Fastify sent. */
 const AS_SENT = Symbol('as sent')
 
@@ -28,7 +30,8 @@ export class RequestTrace implements ApitoolkitRequest {
   readonly msgId = randomUUID()
   /** The request's span active, and this trace under REQUEST_TRACE_KEY. */
   readonly context: Context
-  readonly errors: ErrorObject[] = []
+  /** Shared and empty until the first error, so requests without errors allocate no list. */
+  errors: ErrorObject[] = NO_ERRORS
   requestBody: CapturedBody = undefined
   /** The redacted copy of a serialized payload, or AS_SENT when redaction left it unchanged. */
   private redactedPayload: unknown = undefined
@@ -43,7 +46,8 @@ export class RequestTrace implements ApitoolkitRequest {
     readonly span: Span,
     spanContext: Context
   ) {
-    this.context = spanContext.setValue(REQUEST_TRACE_KEY, this)
+    // Only the outgoing monitor looks the trace up in the context; other requests skip the extra context.
+    this.context = instrumentation.options.monitorOutgoing ? spanContext.setValue(REQUEST_TRACE_KEY, this) : spanContext
   }
 
   reportError (error: unknown): void {
@@ -52,6 +56,7 @@ export class RequestTrace implements ApitoolkitRequest {
       this.instrumentation.log.debug({ value: typeof error }, 'apitoolkit-fastify: reportError ignored a value that is not an error')
       return
     }
+    if (this.errors === NO_ERRORS) this.errors = []
     this.errors.push(entry)
   }
 
