@@ -5,25 +5,12 @@ import { join } from 'node:path'
 import { FastifyOtelInstrumentation } from '@fastify/otel'
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify'
 import type { NodeTracerProvider } from '@opentelemetry/sdk-trace-node'
+import type { ApitoolkitOptions } from 'apitoolkit-fastify'
 import { errorMessage, firstLine } from './errors'
 import { UNREACHABLE_COLLECTOR, type Pipeline, type Variant } from './protocol'
 
-/**
- * The subset of the plugin's options the benchmark sets. Declared here rather than imported from
- * types/index.d.ts, whose `fastify` module augmentation could clash with the one lib/ declares.
- */
-interface PluginOptions {
-  serviceName?: string
-  captureRequestBody?: boolean
-  captureResponseBody?: boolean
-  redactHeaders?: string[]
-  redactRequestBody?: string[]
-  redactResponseBody?: string[]
-  otlpEndpoint?: string
-}
-
 /** Issue 5's full-capture configuration. */
-const FULL_CAPTURE: PluginOptions = {
+const FULL_CAPTURE: ApitoolkitOptions = {
   serviceName: 'bench',
   captureRequestBody: true,
   captureResponseBody: true,
@@ -32,10 +19,10 @@ const FULL_CAPTURE: PluginOptions = {
   redactResponseBody: ['$.user.addresses[*].zip']
 }
 
-const CAPTURE_OFF: PluginOptions = { serviceName: 'bench' }
+const CAPTURE_OFF: ApitoolkitOptions = { serviceName: 'bench' }
 
 /** dist/lib/index.js, loaded at run time: the plugin is built separately and may not exist yet. */
-function loadPlugin (): FastifyPluginAsync<PluginOptions> {
+function loadPlugin (): FastifyPluginAsync<ApitoolkitOptions> {
   const file = join(__dirname, '..', 'lib', 'index.js')
   if (!existsSync(file)) {
     throw new Error(`the plugin is not built: ${file} does not exist (write lib/index.ts, then npm run build)`)
@@ -48,7 +35,7 @@ function loadPlugin (): FastifyPluginAsync<PluginOptions> {
   }
   const plugin = mod.default ?? mod
   if (typeof plugin !== 'function') throw new Error(`${file} has no default export that is a Fastify plugin`)
-  return plugin as FastifyPluginAsync<PluginOptions>
+  return plugin as FastifyPluginAsync<ApitoolkitOptions>
 }
 
 /**
