@@ -97,11 +97,14 @@ function addHooks (app: FastifyInstance, inst: Instrumentation): void {
     done()
   })
 
-  app.addHook('onTimeout', function apitoolkitOnTimeout (request: FastifyRequest, _reply: FastifyReply, done: Done) {
-    const t = traceOf(request)
-    if (t !== undefined) guarded(inst, 'ending the span of a timed-out request', () => { t.endWithoutResponse('connection timed out') })
-    done()
-  })
+  // Sockets only time out with a connectionTimeout; the hook costs a listener per request, so only then.
+  if ((app.initialConfig.connectionTimeout ?? 0) > 0) {
+    app.addHook('onTimeout', function apitoolkitOnTimeout (request: FastifyRequest, _reply: FastifyReply, done: Done) {
+      const t = traceOf(request)
+      if (t !== undefined) guarded(inst, 'ending the span of a timed-out request', () => { t.endWithoutResponse('connection timed out') })
+      done()
+    })
+  }
 
   // A handler that runs after the body was read is called from the socket's context, not ours: restore it.
   app.addHook('onRoute', function apitoolkitOnRoute (route: RouteOptions) {
