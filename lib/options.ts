@@ -74,13 +74,16 @@ function checkKind (name: string, kind: Kind, value: unknown): void {
     case 'string': if (typeof value !== 'string') fail(); return
     case 'boolean': if (typeof value !== 'boolean') fail(); return
     case 'positive integer': if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0) fail(); return
-    default:
+    default: {
       if (!Array.isArray(value)) fail()
-      ;(value as unknown[]).forEach((item, i) => {
-        if (typeof item !== 'string') {
-          throw new ApitoolkitOptionsError(`option ${name}[${i}] must be a string, got ${show(item)}`)
+      const items = value as unknown[]
+      // An index loop, not forEach: a hole in a sparse array is not a string either.
+      for (let i = 0; i < items.length; i++) {
+        if (typeof items[i] !== 'string') {
+          throw new ApitoolkitOptionsError(`option ${name}[${i}] must be a string, got ${show(items[i])}`)
         }
-      })
+      }
+    }
   }
 }
 
@@ -95,6 +98,24 @@ function compile (name: string, paths: string[]): RedactionPlan {
   }
 }
 
+/**
+ * The exporter's endpoint, from the option or the standard variables, checked as the exporter reads it (a URL,
+ * `https://` assumed without a scheme): a bad one fails `register` naming where it came from, not later.
+ */
+function endpointFrom (given: string | undefined, env: NodeJS.ProcessEnv): string {
+  const sources: Array<[string, string | undefined]> = [
+    ['option otlpEndpoint', given],
+    ['OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT],
+    ['OTEL_EXPORTER_OTLP_ENDPOINT', env.OTEL_EXPORTER_OTLP_ENDPOINT]
+  ]
+  const [source, endpoint] = sources.find(([, value]) => value !== undefined) ?? ['', DEFAULT_OTLP_ENDPOINT]
+  const url = endpoint as string
+  if (!URL.canParse(/^[a-z][a-z\d+.-]*:\/\//i.test(url) ? url : `https://${url}`) || url.trim() === '') {
+    throw new ApitoolkitOptionsError(`${source} must be a URL such as http://127.0.0.1:4317, got ${show(url)}`)
+  }
+  return url
+}
+
 /** Checks everything once at register time, so nothing is checked per request. */
 export function resolveOptions (raw: unknown, env: NodeJS.ProcessEnv = process.env): ResolvedOptions {
   if (raw === undefined || raw === null) raw = {}
@@ -104,7 +125,8 @@ export function resolveOptions (raw: unknown, env: NodeJS.ProcessEnv = process.e
   const given = raw as Record<string, unknown>
   for (const name of Object.keys(given)) {
     if (FASTIFY_REGISTER_OPTIONS.has(name)) continue
-    const kind = OPTION_KINDS[name as keyof ApitoolkitOptions]
+    // Own names only: `constructor` or `toString` must not pass as options through the prototype.
+    const kind = Object.hasOwn(OPTION_KINDS, name) ? OPTION_KINDS[name as keyof ApitoolkitOptions] : undefined
     if (kind === undefined) {
       const hint = Object.keys(OPTION_KINDS).find((known) => known.toLowerCase() === name.toLowerCase())
       throw new ApitoolkitOptionsError(`unknown option ${JSON.stringify(name)}${hint === undefined ? '' : ` (did you mean ${hint}?)`}`)
@@ -127,7 +149,7 @@ export function resolveOptions (raw: unknown, env: NodeJS.ProcessEnv = process.e
     redactResponseBody: [...redactResponseBody],
     requestPlan: compile('redactRequestBody', redactRequestBody),
     responsePlan: compile('redactResponseBody', redactResponseBody),
-    otlpEndpoint: o.otlpEndpoint ?? env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? env.OTEL_EXPORTER_OTLP_ENDPOINT ?? DEFAULT_OTLP_ENDPOINT,
+    otlpEndpoint: endpointFrom(o.otlpEndpoint, env),
     maxBodyBytes: o.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
     monitorOutgoing: o.monitorOutgoing ?? false,
     ignoreRoutes: new Set(o.ignoreRoutes ?? []),

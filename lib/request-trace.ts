@@ -105,25 +105,29 @@ export class RequestTrace implements ApitoolkitRequest {
     this.ended = true
     const { options, settings } = this.instrumentation
     const { request, reply, span } = this
-    span.setAttributes(buildAttributes({
-      hostName: request.hostname,
-      msgId: this.msgId,
-      parentId: '',
-      sdkType: SDK_TYPE_INCOMING,
-      route: request.routeOptions.url ?? '/',
-      target: request.url,
-      method: request.method,
-      status,
-      queryParams: queryParamsJson(request.query),
-      pathParams: pathParamsJson(request.params),
-      requestBody: options.captureRequestBody ? encodeBody(this.requestBody, options.maxBodyBytes) : '',
-      responseBody: options.captureResponseBody ? encodeBody(this.responseBody(), options.maxBodyBytes) : '',
-      errors: this.errors,
-      requestHeaders: request.headers,
-      responseHeaders: reply.getHeaders()
-    }, settings))
-    if (status >= 500) span.setStatus({ code: SpanStatusCode.ERROR })
-    span.end()
+    // Ended even when building its attributes fails: a span with fewer attributes beats a lost one.
+    try {
+      span.setAttributes(buildAttributes({
+        hostName: request.hostname,
+        msgId: this.msgId,
+        parentId: '',
+        sdkType: SDK_TYPE_INCOMING,
+        route: request.routeOptions.url ?? '/',
+        target: request.url,
+        method: request.method,
+        status,
+        queryParams: queryParamsJson(request.query),
+        pathParams: pathParamsJson(request.params),
+        requestBody: options.captureRequestBody ? encodeBody(this.requestBody, options.maxBodyBytes) : '',
+        responseBody: options.captureResponseBody ? encodeBody(this.responseBody(), options.maxBodyBytes) : '',
+        errors: this.errors,
+        requestHeaders: request.headers,
+        responseHeaders: reply.getHeaders()
+      }, settings))
+      if (status >= 500) span.setStatus({ code: SpanStatusCode.ERROR })
+    } finally {
+      span.end()
+    }
     this.instrumentation.trace({ msgId: this.msgId, status }, 'span ended')
   }
 }
