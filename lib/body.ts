@@ -1,3 +1,4 @@
+import { boundedStringify } from './bounded-json'
 import { compileRedaction, REDACTED, redactJsonText, redactValue, type RedactionPlan } from './redaction'
 
 /** For bodies already redacted, or with nothing to redact. */
@@ -18,19 +19,17 @@ function captureText (text: string, original: string | Buffer, plan: RedactionPl
 
 /**
  * Turns a body as the app sees it (parsed value, string, Buffer) into what the span records, redacted on a
- * copy. Streams are never read. A value JSON cannot represent (circular, BigInt, too deep) is not captured.
+ * copy, written only up to `maxBytes` for values the app gave as objects. Streams are never read. A value JSON
+ * cannot represent (circular, BigInt, too deep) is not captured.
  */
-export function captureBody (body: unknown, plan: RedactionPlan): CapturedBody {
+export function captureBody (body: unknown, plan: RedactionPlan, maxBytes = Infinity): CapturedBody {
   if (body === undefined || body === null) return undefined
   if (typeof body === 'string') return captureText(body, body, plan)
   if (Buffer.isBuffer(body)) return captureText(body.toString('utf8'), body, plan)
   if (body instanceof Uint8Array) return captureBody(Buffer.from(body.buffer, body.byteOffset, body.byteLength), plan)
   if (isStream(body)) return undefined
-  try {
-    return JSON.stringify(plan.empty ? body : redactValue(plan, body))
-  } catch {
-    return undefined
-  }
+  // A UTF-8 byte per character at least, so maxBytes characters always hold the bytes the span keeps.
+  return boundedStringify(plan.empty ? body : redactValue(plan, body), maxBytes)
 }
 
 /** Base64 of the first `maxBytes` bytes; `''` for no body. Only a bounded prefix of a long string is encoded. */

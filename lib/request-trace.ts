@@ -67,7 +67,8 @@ export class RequestTrace implements ApitoolkitRequest {
 
   /** preValidation: the body as parsed, before validation or the handler can change it. */
   captureRequestBody (body: unknown): void {
-    this.requestBody = captureBody(body, this.instrumentation.options.requestPlan)
+    const { requestPlan, maxBodyBytes } = this.instrumentation.options
+    this.requestBody = captureBody(body, requestPlan, maxBodyBytes)
   }
 
   /** preSerialization: redact the payload object before Fastify serializes it, on a copy. */
@@ -82,7 +83,7 @@ export class RequestTrace implements ApitoolkitRequest {
 
   private responseBody (): CapturedBody {
     const { responsePayload, redactedPayload } = this
-    if (redactedPayload === undefined) return captureBody(responsePayload, this.instrumentation.options.responsePlan)
+    if (redactedPayload === undefined) return captureBody(responsePayload, this.instrumentation.options.responsePlan, this.instrumentation.options.maxBodyBytes)
     if (redactedPayload === AS_SENT) return captureBody(responsePayload, NO_REDACTION)
     // The route's own serializer, so fields its response schema leaves out stay out of the span too.
     return captureBody(this.reply.serialize(redactedPayload), NO_REDACTION)
