@@ -42,8 +42,11 @@ function addHooks (app: FastifyInstance, inst: Instrumentation): void {
 
   app.addHook('onRequest', function apitoolkitOnRequest (request: FastifyRequest, reply: FastifyReply, done: Done) {
     let started: RequestTrace | undefined
-    if (!isIgnored(options.ignoreRoutes, request)) {
-      guarded(inst, 'starting the span', () => { started = startTrace(inst, request, reply) })
+    // try/catch in place rather than guarded(): no closure per request on the two hooks every request runs.
+    try {
+      if (!isIgnored(options.ignoreRoutes, request)) started = startTrace(inst, request, reply)
+    } catch (err) {
+      inst.fail(err, 'starting the span')
     }
     markTraced(request.raw)
     if (started === undefined) {
@@ -59,7 +62,7 @@ function addHooks (app: FastifyInstance, inst: Instrumentation): void {
     // Before validation, which may coerce or strip fields, and before the handler can change the body.
     app.addHook('preValidation', function apitoolkitPreValidation (request: FastifyRequest, _reply: FastifyReply, done: Done) {
       const t = traceOf(request)
-      if (t !== undefined) guarded(inst, 'capturing the request body', () => { t.captureRequestBody(request.body) })
+      if (t !== undefined) guarded(inst, 'capturing the request body', () => { t.captureRequestBody(request.body, request.headers['content-length']) })
       done()
     })
   }
@@ -87,7 +90,13 @@ function addHooks (app: FastifyInstance, inst: Instrumentation): void {
 
   app.addHook('onResponse', function apitoolkitOnResponse (request: FastifyRequest, _reply: FastifyReply, done: Done) {
     const t = traceOf(request)
-    if (t !== undefined) guarded(inst, 'ending the span', () => { t.finish() })
+    if (t !== undefined) {
+      try {
+        t.finish()
+      } catch (err) {
+        inst.fail(err, 'ending the span')
+      }
+    }
     done()
   })
 

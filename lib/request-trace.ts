@@ -66,9 +66,11 @@ export class RequestTrace implements ApitoolkitRequest {
   }
 
   /** preValidation: the body as parsed, before validation or the handler can change it. */
-  captureRequestBody (body: unknown): void {
+  captureRequestBody (body: unknown, contentLength: string | undefined): void {
     const { requestPlan, maxBodyBytes } = this.instrumentation.options
-    this.requestBody = captureBody(body, requestPlan, maxBodyBytes)
+    // A body sent in no more bytes than the span keeps is written whole; only larger or unknown ones are cut.
+    const small = contentLength !== undefined && Number(contentLength) <= maxBodyBytes
+    this.requestBody = captureBody(body, requestPlan, small ? Infinity : maxBodyBytes)
   }
 
   /** preSerialization: redact the payload object before Fastify serializes it, on a copy. */
