@@ -28,7 +28,7 @@ const AS_SENT = Symbol('as sent')
 /** The state of one request's APItoolkit span: what `request.apitoolkit` is. */
 export class RequestTrace implements ApitoolkitRequest {
   readonly msgId = randomUUID()
-  /** The request's span active, and this trace under REQUEST_TRACE_KEY. */
+  /** The request's span active (and, with monitorOutgoing, this trace under REQUEST_TRACE_KEY). */
   readonly context: Context
   /** Shared and empty until the first error, so requests without errors allocate no list. */
   errors: ErrorObject[] = NO_ERRORS
