@@ -8,7 +8,10 @@ const SERVER = join(__dirname, 'server.js')
 
 /** Starts a child and resolves with the first match of `ready` in its output. */
 function startChild (args: string[], env: NodeJS.ProcessEnv, ready: RegExp, from: 'stdout' | 'stderr'): Promise<{ child: ChildProcess, match: RegExpExecArray }> {
-  const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] })
+  // Its own process group: Ctrl-C reaches only this runner, which stops the server first (flushing its
+  // spans) and the collector after, rather than both at once.
+  const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true })
+  process.once('exit', () => { if (child.exitCode === null) child.kill('SIGKILL') })
   return new Promise((resolve, reject) => {
     let seen = ''
     const watch = (chunk: Buffer): void => {
