@@ -1,14 +1,12 @@
 // Turns spans received by the local collector into something a person can read: one block per
 // incoming APItoolkit request with its outgoing calls nested under it, or one JSON line per span.
 import type { ReceivedSpan } from './otlp-decode'
+import { REQUEST_HEADER_PREFIX, RESPONSE_HEADER_PREFIX } from './headers'
+import { SDK_TYPE_OUTGOING, SPAN_NAME } from './span'
 
-export const APITOOLKIT_SPAN_NAME = 'apitoolkit-http-span'
-export const OUTGOING_SDK_TYPE = 'JsOutgoing'
 const SPAN_KIND_SERVER = 2
 const STATUS_ERROR = 2
 const KIND_NAMES = ['UNSPECIFIED', 'INTERNAL', 'SERVER', 'CLIENT', 'PRODUCER', 'CONSUMER']
-const REQUEST_HEADER = 'http.request.header.'
-const RESPONSE_HEADER = 'http.response.header.'
 /**
  * How long an outgoing span waits for its request's span. A BatchSpanProcessor may send the child
  * in one batch and the parent in the next, up to its 5 s schedule later, so wait a little longer.
@@ -30,12 +28,12 @@ function str (span: ReceivedSpan, key: string): string {
 
 /** An incoming request's APItoolkit span: `apitoolkit-http-span`, kind SERVER. */
 export function isIncomingSpan (span: ReceivedSpan): boolean {
-  return span.name === APITOOLKIT_SPAN_NAME && span.kind === SPAN_KIND_SERVER
+  return span.name === SPAN_NAME && span.kind === SPAN_KIND_SERVER
 }
 
 /** An outgoing call's APItoolkit span, linked to its request by `apitoolkit.parent_id`. */
 export function isOutgoingSpan (span: ReceivedSpan): boolean {
-  return attr(span, 'apitoolkit.sdk_type') === OUTGOING_SDK_TYPE
+  return attr(span, 'apitoolkit.sdk_type') === SDK_TYPE_OUTGOING
 }
 
 export function durationMs (span: ReceivedSpan): number {
@@ -188,9 +186,9 @@ export function formatRequestBlock (span: ReceivedSpan, outgoing: ReceivedSpan[]
     ...jsonAttrLine(span, 'http.request.query_params', 'query params: '),
     `  msg_id: ${str(span, 'apitoolkit.msg_id')}  trace: ${span.traceId}`,
     ...serviceLine(span),
-    ...headerLines(span, REQUEST_HEADER, 'request headers'),
+    ...headerLines(span, REQUEST_HEADER_PREFIX, 'request headers'),
     ...bodyLines(span, 'http.request.body', 'request body'),
-    ...headerLines(span, RESPONSE_HEADER, 'response headers'),
+    ...headerLines(span, RESPONSE_HEADER_PREFIX, 'response headers'),
     ...bodyLines(span, 'http.response.body', 'response body'),
     ...errorLines(span, '  '),
     ...outgoingLines(outgoing)
