@@ -278,3 +278,34 @@ test('ignoreRoutes: no span for those routes, and request.apitoolkit still works
   const spans = await h.closeApp()
   t.same(spans.map((s) => s.attributes['http.request.header.x-test-id']), ['traced'])
 })
+
+test('OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES reach the resource of the plugin own pipeline', async (t) => {
+  const saved = { ...process.env }
+  t.teardown(() => { process.env = saved })
+  process.env.OTEL_SERVICE_NAME = 'from-env-service'
+  process.env.OTEL_RESOURCE_ATTRIBUTES = 'at-project-key=env-key,deployment.environment=staging'
+  const h = await startHarness(t, (app) => { app.get('/', async () => 'ok') }, { serviceName: undefined })
+  await (await get(`${h.url}/`, 'env')).text()
+  const s = spanFor(await h.closeApp(), 'env')
+  t.match(s.resource, { 'service.name': 'from-env-service', 'at-project-key': 'env-key', 'deployment.environment': 'staging' })
+  t.equal(s.scope.name, 'from-env-service', 'the tracer is named after the service')
+})
+
+test('OTEL_EXPORTER_OTLP_ENDPOINT is where the spans go when otlpEndpoint is not given', async (t) => {
+  const { startCollector } = await import('../lib/collector')
+  const collector = await startCollector()
+  t.teardown(() => collector.close())
+  const saved = process.env.OTEL_EXPORTER_OTLP_ENDPOINT
+  process.env.OTEL_EXPORTER_OTLP_ENDPOINT = collector.endpoint
+  t.teardown(() => { if (saved === undefined) delete process.env.OTEL_EXPORTER_OTLP_ENDPOINT; else process.env.OTEL_EXPORTER_OTLP_ENDPOINT = saved })
+  const Fastify = (await import('fastify')).default
+  const apitoolkit = (await import('..')).default
+  const app = Fastify()
+  await app.register(apitoolkit)
+  app.get('/', async () => 'ok')
+  const url = await app.listen({ host: '127.0.0.1', port: 0 })
+  await (await get(`${url}/`, 'endpoint-env')).text()
+  await app.close()
+  t.equal(collector.spans.length, 1)
+  t.equal(collector.spans[0].attributes['http.request.header.x-test-id'], 'endpoint-env')
+})
