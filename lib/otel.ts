@@ -1,6 +1,7 @@
+import type { IncomingHttpHeaders } from 'node:http'
 import {
-  context, propagation, ProxyTracerProvider, trace,
-  type Context, type TextMapPropagator, type Tracer, type TracerProvider
+  context, defaultTextMapGetter, propagation, ProxyTracerProvider, ROOT_CONTEXT, SpanKind, trace,
+  type Context, type Span as ApiSpan, type TextMapPropagator, type Tracer, type TracerProvider
 } from '@opentelemetry/api'
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks'
 import { ExportResultCode, W3CTraceContextPropagator, type ExportResult } from '@opentelemetry/core'
@@ -11,6 +12,7 @@ import {
   type ReadableSpan, type Span, type SpanExporter, type SpanProcessor
 } from '@opentelemetry/sdk-trace-node'
 import type { ResolvedOptions } from './options'
+import { SPAN_NAME } from './span'
 
 /** The minimal logger the pipeline reports through: Fastify's. */
 export interface PipelineLogger {
@@ -173,4 +175,10 @@ export function createPipeline (options: ResolvedOptions, log: PipelineLogger, e
     attributeLimit: OWN_ATTRIBUTE_LIMIT,
     close: () => withTimeout(provider.shutdown(), CLOSE_TIMEOUT_MS)
   }
+}
+
+/** The APItoolkit span of an incoming request, continuing the trace its headers carry (`traceparent`). */
+export function startServerSpan (pipeline: Pipeline, headers: IncomingHttpHeaders): { span: ApiSpan, parent: Context } {
+  const parent = pipeline.propagator.extract(ROOT_CONTEXT, headers, defaultTextMapGetter)
+  return { span: pipeline.tracer.startSpan(SPAN_NAME, { kind: SpanKind.SERVER }, parent), parent }
 }

@@ -1,22 +1,19 @@
-import { context, defaultTextMapGetter, ROOT_CONTEXT, SpanKind, trace } from '@opentelemetry/api'
+import { context, trace } from '@opentelemetry/api'
 import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction, RouteOptions } from 'fastify'
 import fp from 'fastify-plugin'
 import type { ApitoolkitOptions, ApitoolkitRequest } from '../types/index'
 import { createInstrumentation, type Instrumentation } from './instrumentation'
 import { ApitoolkitOptionsError, resolveOptions } from './options'
-import { createPipeline } from './otel'
+import { createPipeline, startServerSpan } from './otel'
 import { startOutgoingMonitor } from './outgoing-monitor'
 import { redactValue } from './redaction'
 import { RequestTrace, traceOf, UNTRACED } from './request-trace'
-import { SPAN_NAME } from './span'
 import { markTraced, watchUnrouted } from './unrouted'
 
 type Done = HookHandlerDoneFunction
 
 function startTrace (inst: Instrumentation, request: FastifyRequest, reply: FastifyReply): RequestTrace {
-  const { tracer, propagator } = inst.pipeline
-  const parent = propagator.extract(ROOT_CONTEXT, request.headers, defaultTextMapGetter)
-  const span = tracer.startSpan(SPAN_NAME, { kind: SpanKind.SERVER }, parent)
+  const { span, parent } = startServerSpan(inst.pipeline, request.headers)
   return new RequestTrace(inst, request, reply, span, trace.setSpan(parent, span))
 }
 

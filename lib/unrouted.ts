@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto'
 import type { IncomingMessage, Server, ServerResponse } from 'node:http'
-import { defaultTextMapGetter, ROOT_CONTEXT, SpanKind, SpanStatusCode } from '@opentelemetry/api'
+import { SpanStatusCode } from '@opentelemetry/api'
 import type { Instrumentation } from './instrumentation'
-import { buildAttributes, SDK_TYPE_INCOMING, SPAN_NAME, searchParamsJson } from './span'
+import { startServerSpan } from './otel'
+import { buildAttributes, SDK_TYPE_INCOMING, searchParamsJson } from './span'
 
 const TRACED = Symbol('apitoolkit-fastify traced')
 
@@ -16,8 +17,7 @@ function isTraced (raw: IncomingMessage): boolean {
 }
 
 function recordUnrouted (inst: Instrumentation, req: IncomingMessage, res: ServerResponse): void {
-  const { tracer, propagator } = inst.pipeline
-  const span = tracer.startSpan(SPAN_NAME, { kind: SpanKind.SERVER }, propagator.extract(ROOT_CONTEXT, req.headers, defaultTextMapGetter))
+  const { span } = startServerSpan(inst.pipeline, req.headers)
   const target = req.url ?? '/'
   const query = target.indexOf('?')
   span.setAttributes(buildAttributes({
