@@ -6,13 +6,10 @@ import * as fs from 'node:fs'
 import * as net from 'node:net'
 import * as path from 'node:path'
 import { spawn, type ChildProcess } from 'node:child_process'
-import { SpanKind, context, trace } from '@opentelemetry/api'
-import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node'
-import { SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base'
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-grpc'
-import { resourceFromAttributes } from '@opentelemetry/resources'
+import { SpanKind } from '@opentelemetry/api'
 import { PassThrough } from 'node:stream'
 import { runCollectorCli } from '../lib/cli-collector'
+import { directProvider, requestWithCall } from './helpers/otlp-sender'
 
 /** The part of a tap test the helpers need. */
 interface Teardown { teardown: (fn: () => unknown) => void }
@@ -75,14 +72,9 @@ async function freePort (): Promise<number> {
 
 /** Exports an incoming APItoolkit span, its outgoing call, and an unrelated span, in that order of ending. */
 async function sendSpans (t: Teardown, port: number): Promise<void> {
-  const provider = new NodeTracerProvider({
-    resource: resourceFromAttributes({ 'service.name': 'cli-api' }),
-    spanProcessors: [new SimpleSpanProcessor(new OTLPTraceExporter({ url: `http://127.0.0.1:${port}` }))]
-  })
-  t.teardown(() => provider.shutdown())
+  const provider = directProvider(t, `http://127.0.0.1:${port}`, 'cli-api')
   const tracer = provider.getTracer('apitoolkit-fastify')
-  const request = tracer.startSpan('apitoolkit-http-span', { kind: SpanKind.SERVER, startTime: [1700000000, 0] })
-  const call = tracer.startSpan('apitoolkit-http-span', { kind: SpanKind.CLIENT, startTime: [1700000000, 1_000_000] }, trace.setSpan(context.active(), request))
+  const { request, call } = requestWithCall(tracer)
   call.setAttributes({
     'apitoolkit.sdk_type': 'JsOutgoing',
     'apitoolkit.parent_id': 'cli-1',
@@ -154,8 +146,7 @@ t.test('readable output: one block per request, the outgoing call nested; SIGTER
 t.test('an outgoing call still waiting for its request is printed when the collector stops', async (t) => {
   const cli = runCli(t, ['--port', '0'])
   const port = await listeningPort(cli)
-  const provider = new NodeTracerProvider({ spanProcessors: [new SimpleSpanProcessor(new OTLPTraceExporter({ url: `http://127.0.0.1:${port}` }))] })
-  t.teardown(() => provider.shutdown())
+  const provider = directProvider(t, `http://127.0.0.1:${port}`)
   const call = provider.getTracer('x').startSpan('apitoolkit-http-span', { kind: SpanKind.CLIENT })
   call.setAttributes({ 'apitoolkit.sdk_type': 'JsOutgoing', 'apitoolkit.parent_id': 'never', 'http.request.method': 'GET', 'net.host.name': 'h', 'http.target': '/t' })
   call.end()

@@ -1,17 +1,13 @@
 // Readable and JSON output of the collector: hand-built spans for each case, and one run through
 // the real exporter → gRPC → decoder → printer path.
 import t from 'tap'
-import { SpanKind, context, trace } from '@opentelemetry/api'
-import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node'
-import { SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base'
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-grpc'
-import { resourceFromAttributes } from '@opentelemetry/resources'
 import { startCollector } from '../lib/collector'
 import type { ReceivedSpan } from '../lib/otlp-decode'
 import {
   createSpanPrinter, decodeBody, formatOtherSpan, formatRequestBlock, formatSpanJson, parseErrors,
   prettyBody, toJsonSafe
 } from '../lib/collector-format'
+import { directProvider, requestWithCall } from './helpers/otlp-sender'
 
 const b64 = (text: string): string => Buffer.from(text).toString('base64')
 
@@ -245,15 +241,10 @@ t.test('spans sent over gRPC print as one block with the outgoing call nested', 
   const printer = createSpanPrinter({ write, orphanDelayMs: 10_000 })
   const c = await startCollector({ onSpans: (spans) => printer.push(spans) })
   t.teardown(() => c.close())
-  const provider = new NodeTracerProvider({
-    resource: resourceFromAttributes({ 'service.name': 'e2e-api' }),
-    spanProcessors: [new SimpleSpanProcessor(new OTLPTraceExporter({ url: c.endpoint }))]
-  })
-  t.teardown(() => provider.shutdown())
+  const provider = directProvider(t, c.endpoint, 'e2e-api')
   const tracer = provider.getTracer('apitoolkit-fastify')
-  const request = tracer.startSpan('apitoolkit-http-span', { kind: SpanKind.SERVER, startTime: [1700000000, 0] })
   // The outgoing call ends (and, with a simple processor, is exported) before its request.
-  const call = tracer.startSpan('apitoolkit-http-span', { kind: SpanKind.CLIENT, startTime: [1700000000, 1_000_000] }, trace.setSpan(context.active(), request))
+  const { request, call } = requestWithCall(tracer)
   call.setAttributes({
     'apitoolkit.sdk_type': 'JsOutgoing',
     'apitoolkit.parent_id': 'e2e-1',

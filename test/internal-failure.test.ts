@@ -152,15 +152,26 @@ function pluginFailures (lines: LogLine[]): Map<string, LogLine[]> {
   return byWhere
 }
 
-test('setAttributes throws on every span: responses unchanged, each failure logged once', async (t) => {
-  sabotage = 'setAttributes'
+/**
+ * Serves every request of the test with the processor's bug set to `mode`, checks the responses against
+ * bare Fastify's, closes the app and returns what it logged.
+ */
+async function serveWith (t: Test, mode: Sabotage): Promise<LogLine[]> {
+  sabotage = mode
   setAttributesCalls = 0
+  startCalls = 0
   handlerTrouble.length = 0
+  exporter.reset()
   t.teardown(() => { sabotage = 'none' })
   const { stream, lines } = logSink()
   const { bare, instrumented, app } = await compare(t, stream)
   sameResponses(t, bare, instrumented)
   await app.close()
+  return lines
+}
+
+test('setAttributes throws on every span: responses unchanged, each failure logged once', async (t) => {
+  const lines = await serveWith(t, 'setAttributes')
 
   const incoming = REQUESTS.length * ROUNDS
   t.ok(setAttributesCalls >= incoming, `every request's capture failed (${setAttributesCalls} failed setAttributes calls for ${incoming} requests)`)
@@ -179,15 +190,7 @@ test('setAttributes throws on every span: responses unchanged, each failure logg
 })
 
 test('startSpan throws: requests served unchanged without a span, the failure logged once', async (t) => {
-  sabotage = 'startSpan'
-  startCalls = 0
-  handlerTrouble.length = 0
-  exporter.reset()
-  t.teardown(() => { sabotage = 'none' })
-  const { stream, lines } = logSink()
-  const { bare, instrumented, app } = await compare(t, stream)
-  sameResponses(t, bare, instrumented)
-  await app.close()
+  const lines = await serveWith(t, 'startSpan')
 
   const incoming = REQUESTS.length * ROUNDS
   t.ok(startCalls >= incoming, `every request tried to start its span (${startCalls} for ${incoming} requests)`)
@@ -206,12 +209,7 @@ test('startSpan throws: requests served unchanged without a span, the failure lo
 
 test('the same provider without the bug: spans are exported, nothing is logged', async (t) => {
   // The control: the failures above come from the sabotage, not from the routes or the provider itself.
-  sabotage = 'none'
-  exporter.reset()
-  const { stream, lines } = logSink()
-  const { bare, instrumented, app } = await compare(t, stream)
-  sameResponses(t, bare, instrumented)
-  await app.close()
+  const lines = await serveWith(t, 'none')
   t.ok(exporter.getFinishedSpans().length >= REQUESTS.length * ROUNDS, 'a span per request')
   t.same([...pluginFailures(lines).keys()], [], 'no failure logged')
   await provider.shutdown()
