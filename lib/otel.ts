@@ -11,6 +11,7 @@ import {
   BatchSpanProcessor, NodeTracerProvider,
   type ReadableSpan, type Span, type SpanExporter, type SpanProcessor
 } from '@opentelemetry/sdk-trace-node'
+import { chunkBySize } from './export-chunks'
 import type { ResolvedOptions } from './options'
 import { SPAN_NAME } from './span'
 
@@ -97,18 +98,32 @@ class ExportQueue {
     }
   }
 
-  /** The exporter the batch processor sees: hands batches on and settles the count when they are done. */
+  /**
+   * The exporter the batch processor sees: hands each batch on in chunks the collector accepts, one
+   * after the other, and settles the count as each is done. The batch fails if any chunk failed.
+   */
   settling (exporter: SpanExporter): SpanExporter {
     return {
       export: (spans, done) => {
-        exporter.export(spans, (result: ExportResult) => {
-          this.pending -= spans.length
-          if (result.code !== ExportResultCode.SUCCESS) {
-            this.failed += spans.length
-            this.maybeLog(result.error)
+        const chunks = chunkBySize(spans)
+        let outcome: ExportResult = { code: ExportResultCode.SUCCESS }
+        const send = (index: number): void => {
+          const chunk = chunks[index]
+          if (chunk === undefined) {
+            done(outcome)
+            return
           }
-          done(result)
-        })
+          exporter.export(chunk, (result: ExportResult) => {
+            this.pending -= chunk.length
+            if (result.code !== ExportResultCode.SUCCESS) {
+              this.failed += chunk.length
+              this.maybeLog(result.error)
+              outcome = result
+            }
+            send(index + 1)
+          })
+        }
+        send(0)
       },
       shutdown: () => exporter.shutdown(),
       forceFlush: () => exporter.forceFlush?.() ?? Promise.resolve()

@@ -123,3 +123,26 @@ test('registered inside an encapsulated context, it traces that context only', a
   await app.close()
   t.same(collector.spans.map((s) => s.attributes['http.route']), ['/inside'])
 })
+
+test('large captured bodies: batches are cut to what a collector accepts, so no span is lost', async (t) => {
+  // 80 spans with about 160 KB of base64 bodies each: one export of ~13 MB, over gRPC's 4 MiB default.
+  const body = JSON.stringify({ items: Array.from({ length: 1500 }, (_, i) => ({ sku: `SKU-${i}`, name: 'Widget, blue, large' })) })
+  const h = await startHarness(t, (app) => {
+    app.post('/echo', async (request) => request.body)
+  }, { captureRequestBody: true, captureResponseBody: true, maxBodyBytes: 65536 })
+  const statuses = await Promise.all(Array.from({ length: 80 }, async (_, i) => {
+    const res = await fetch(`${h.url}/echo`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-test-id': String(i) },
+      body
+    })
+    await res.arrayBuffer()
+    return res.status
+  }))
+  t.same(statuses, Array(80).fill(200), 'every request served')
+  const spans = await h.closeApp()
+  t.equal(spans.length, 80, 'every span reached the collector')
+  const one = spanFor(spans, '7')
+  t.equal(Buffer.from(String(one.attributes['http.request.body']), 'base64').length, 65536, 'with its request body cut to maxBodyBytes')
+  t.equal(Buffer.from(String(one.attributes['http.response.body']), 'base64').length, 65536, 'and its response body too')
+})
