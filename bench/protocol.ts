@@ -1,7 +1,7 @@
 // Messages between the runner and a server process over the child_process IPC channel. Stats travel
 // over IPC rather than an HTTP route so that nothing but the measured routes is served.
 
-export const VARIANTS = ['bare', 'plugin-off', 'plugin-full', 'fastify-otel'] as const
+export const VARIANTS = ['bare', 'span-only', 'plugin-off', 'plugin-full', 'fastify-otel'] as const
 export type Variant = typeof VARIANTS[number]
 
 /**

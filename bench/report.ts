@@ -93,6 +93,9 @@ export function targetLines (matrix: Matrix): string[] {
       const ahead = median(full.requestsPerSecond) > median(otel.requestsPerSecond)
       parts.push(`${ahead ? 'ahead of' : 'NOT ahead of'} @fastify/otel`)
     }
+    const spanOnly = matrix.cell('span-only', request)
+    const ceiling = spanOnly === undefined ? undefined : ratioToBare(matrix, spanOnly, request)
+    if (ceiling !== undefined) parts.push(`the span alone (span-only) at ${percent(ceiling)} of bare`)
     return `- ${request.name}: plugin-full at ${parts.join('; ')}`
   })
 }

@@ -50,10 +50,20 @@ function nextMessage<T extends ServerMessage['type']> (child: ChildProcess, type
 export class ServerProcess {
   private constructor (private readonly child: ChildProcess, readonly baseUrl: string) {}
 
-  /** Forks server.js for `variant` and resolves once it listens. `execArgv` are extra Node flags. */
-  static async start (variant: Variant, pipeline: Pipeline, execArgv: string[] = []): Promise<ServerProcess> {
+  get pid (): number | undefined {
+    return this.child.pid
+  }
+
+  /**
+   * Forks server.js for `variant` and resolves once it listens. `execArgv` are extra Node flags;
+   * `launcher` is a command (with its flags) that runs Node, such as valgrind.
+   */
+  static async start (variant: Variant, pipeline: Pipeline, execArgv: string[] = [], launcher: string[] = []): Promise<ServerProcess> {
+    const [command, ...commandArgs] = launcher
     const child = fork(join(__dirname, 'server.js'), ['--variant', variant, '--pipeline', pipeline], {
-      execArgv,
+      ...(command === undefined
+        ? { execArgv }
+        : { execPath: command, execArgv: [...commandArgs, process.execPath, ...execArgv] }),
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       // If a pipeline ever falls back to its default collector, nothing leaves this machine.
       env: { ...process.env, OTEL_EXPORTER_OTLP_ENDPOINT: UNREACHABLE_COLLECTOR }

@@ -8,6 +8,7 @@ import type { NodeTracerProvider } from '@opentelemetry/sdk-trace-node'
 import type { ApitoolkitOptions } from 'apitoolkit-fastify'
 import { errorMessage, firstLine } from './errors'
 import { UNREACHABLE_COLLECTOR, type Pipeline, type Variant } from './protocol'
+import { spanOnlyPlugin } from './span-only'
 
 /** Issue 5's full-capture configuration. */
 const FULL_CAPTURE: ApitoolkitOptions = {
@@ -50,6 +51,10 @@ export async function instrument (
 ): Promise<void> {
   switch (variant) {
     case 'bare':
+      return
+    case 'span-only':
+      if (provider === undefined) throw new Error('span-only needs the global pipeline')
+      await app.register(spanOnlyPlugin)
       return
     case 'plugin-off':
     case 'plugin-full': {
