@@ -36,14 +36,16 @@ export const USAGE = `usage: node dist/bench/run.js [flags]
 const DEFAULTS = { rounds: 3, duration: 5, warmup: 2, connections: 50, memoryRequests: 100_000, memorySampleEvery: 20_000 }
 const QUICK = { rounds: 1, duration: 1, warmup: 1, connections: 50, memoryRequests: 10_000, memorySampleEvery: 2_000 }
 
-function number (flag: string, value: string | undefined, fallback: number, min: number): number {
+/** An integer flag of at least `min`, or `fallback` when absent. */
+export function number (flag: string, value: string | undefined, fallback: number, min: number): number {
   if (value === undefined) return fallback
   const n = Number(value)
   if (!Number.isInteger(n) || n < min) throw new Error(`--${flag} must be an integer ≥ ${min}; got '${value}'`)
   return n
 }
 
-function variantList (value: string | undefined): Variant[] {
+/** `--variants a,b`, checked against the known variants; all of them when the flag is absent. */
+export function variantList (value: string | undefined): Variant[] {
   if (value === undefined) return [...VARIANTS]
   return value.split(',').map((name) => {
     if (!(VARIANTS as readonly string[]).includes(name)) {

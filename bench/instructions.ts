@@ -11,9 +11,10 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
+import { number, variantList } from './args'
 import { errorMessage } from './errors'
 import { runLoad } from './load'
-import { VARIANTS, type Variant } from './protocol'
+import type { Variant } from './protocol'
 import { ServerProcess } from './server-process'
 import { MAIN_REQUESTS, type RequestSpec } from './workload'
 
@@ -21,6 +22,10 @@ const BENCH_DIR = join(__dirname, '..', '..', 'bench')
 
 /** Few connections: under valgrind a request takes milliseconds, and more would only queue. */
 const CONNECTIONS = 10
+
+const DEFAULT_WARM = 4096
+/** Six batches of the pipeline's 512 spans, so each variant pays for whole exports. */
+const DEFAULT_REQUESTS = 3072
 
 /** Two servers at once: one per core. Counts do not depend on what else runs. */
 const PARALLEL = 2
@@ -88,23 +93,18 @@ function table (counts: Count[]): string {
 function readArgs (): { variants: Variant[], warm: number, requests: number, write: boolean } {
   const { values } = parseArgs({
     options: {
-      variants: { type: 'string', default: VARIANTS.join(',') },
-      warm: { type: 'string', default: '4096' },
-      // Six batches of the pipeline's 512 spans, so each variant pays for whole exports.
-      requests: { type: 'string', default: '3072' },
+      variants: { type: 'string' },
+      warm: { type: 'string' },
+      requests: { type: 'string' },
       write: { type: 'boolean', default: false }
     }
   })
-  const variants = values.variants.split(',').map((v) => {
-    if (!(VARIANTS as readonly string[]).includes(v)) throw new Error(`--variants: unknown variant '${v}' (known: ${VARIANTS.join(', ')})`)
-    return v as Variant
-  })
-  const positive = (flag: string, value: string): number => {
-    const n = Number(value)
-    if (!Number.isInteger(n) || n < 1) throw new Error(`--${flag} must be a positive integer; got '${value}'`)
-    return n
+  return {
+    variants: variantList(values.variants),
+    warm: number('warm', values.warm, DEFAULT_WARM, 1),
+    requests: number('requests', values.requests, DEFAULT_REQUESTS, 1),
+    write: values.write
   }
-  return { variants, warm: positive('warm', values.warm), requests: positive('requests', values.requests), write: values.write }
 }
 
 async function main (): Promise<void> {
