@@ -6,8 +6,8 @@
 import { context, propagation, ROOT_CONTEXT, SpanKind, trace, type Span } from '@opentelemetry/api'
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
-import { ALWAYS_REDACTED_HEADERS } from '../lib/headers'
-import { buildAttributes, pathParamsJson, queryParamsJson, SDK_TYPE_INCOMING, SPAN_NAME, type SpanSettings } from '../lib/span'
+import { ALWAYS_REDACTED_HEADERS } from '../lib/span/headers'
+import { buildAttributes, pathParamsJson, queryParamsJson, SDK_TYPE_INCOMING, SPAN_NAME, type SpanSettings } from '../lib/span/attributes'
 
 const SETTINGS: SpanSettings = {
   serviceVersion: '',

@@ -3,7 +3,7 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { join } from 'node:path'
 
-const CLI = join(__dirname, '..', 'lib', 'cli.js')
+const CLI = join(__dirname, '..', 'lib', 'cli', 'main.js')
 const SERVER = join(__dirname, 'server.js')
 
 /** Starts a child and resolves with the first match of `ready` in its output. */

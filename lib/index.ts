@@ -1,8 +1,8 @@
 import type { FastifyRequest } from 'fastify'
 import type { ObserveClient, ObserveOptions } from '../types/index'
-import { createObserveClient } from './outgoing'
+import { createObserveClient } from './outgoing/observe-client'
 import { plugin } from './plugin'
-import { traceOf } from './request-trace'
+import { traceOf } from './request/request-trace'
 
 /** Records a handled error in the span of `request`, like the Flask guide's `report_error(request, e)`. */
 function reportError (request: FastifyRequest, error: unknown): void {

@@ -1,7 +1,7 @@
 // The bounded JSON writer gives exactly JSON.stringify's text, or a prefix of it once the limit is reached.
 import { test } from 'tap'
 import fc from 'fast-check'
-import { boundedStringify } from '../lib/bounded-json'
+import { boundedStringify } from '../lib/body/bounded-json'
 
 class Money { constructor (readonly amount: number) {} toJSON (): string { return `${this.amount} EUR` } }
 

@@ -7,7 +7,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import * as path from 'node:path'
 import { PassThrough } from 'node:stream'
-import { runRedactCli } from '../lib/cli-redact'
+import { runRedactCli } from '../lib/cli/redact-command'
 
 interface Run { code: number, stdout: string, stderr: string }
 
@@ -121,9 +121,9 @@ t.test('too deep to print: exit 2 rather than a crash', async (t) => {
   t.match(r.stderr, /nested too deeply/)
 })
 
-const CLI = path.resolve(__dirname, '..', 'dist', 'lib', 'cli.js')
+const CLI = path.resolve(__dirname, '..', 'dist', 'lib', 'cli', 'main.js')
 
-t.test('the built command', { skip: existsSync(CLI) ? false : 'dist/lib/cli.js is not built' }, async (t) => {
+t.test('the built command', { skip: existsSync(CLI) ? false : 'dist/lib/cli/main.js is not built' }, async (t) => {
   const ok = spawnSync(process.execPath, [CLI, 'redact', '--path', '$.user.email', '--path', '$.user.addresses[*].zip'], { input: USER, encoding: 'utf8' })
   t.equal(ok.status, 0, ok.stderr)
   t.equal(ok.stdout, REDACTED_USER)

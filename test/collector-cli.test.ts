@@ -1,4 +1,4 @@
-// The built command, `node dist/lib/cli.js collector`, as a user runs it: spans arrive over real
+// The built command, `node dist/lib/cli/main.js collector`, as a user runs it: spans arrive over real
 // OTLP/gRPC, output is read from its stdout or --out file, and it is stopped with signals.
 // (`npm test` builds dist/ first.)
 import t from 'tap'
@@ -8,13 +8,13 @@ import * as path from 'node:path'
 import { spawn, type ChildProcess } from 'node:child_process'
 import { SpanKind } from '@opentelemetry/api'
 import { PassThrough } from 'node:stream'
-import { runCollectorCli } from '../lib/cli-collector'
+import { runCollectorCli } from '../lib/cli/collector-command'
 import { directProvider, requestWithCall } from './helpers/otlp-sender'
 
 /** The part of a tap test the helpers need. */
 interface Teardown { teardown: (fn: () => unknown) => void }
 
-const CLI = path.resolve(__dirname, '..', 'dist', 'lib', 'cli.js')
+const CLI = path.resolve(__dirname, '..', 'dist', 'lib', 'cli', 'main.js')
 const WAIT_MS = 10_000
 
 interface Cli {

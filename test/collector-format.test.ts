@@ -1,12 +1,12 @@
 // Readable and JSON output of the collector: hand-built spans for each case, and one run through
 // the real exporter → gRPC → decoder → printer path.
 import t from 'tap'
-import { startCollector } from '../lib/collector'
-import type { ReceivedSpan } from '../lib/otlp-decode'
+import { startCollector } from '../lib/collector/collector-server'
+import type { ReceivedSpan } from '../lib/collector/otlp-decode'
 import {
   createSpanPrinter, decodeBody, formatOtherSpan, formatRequestBlock, formatSpanJson, parseErrors,
   prettyBody, toJsonSafe
-} from '../lib/collector-format'
+} from '../lib/collector/collector-format'
 import { directProvider, requestWithCall } from './helpers/otlp-sender'
 
 const b64 = (text: string): string => Buffer.from(text).toString('base64')

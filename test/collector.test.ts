@@ -9,8 +9,8 @@ import { SpanKind, SpanStatusCode, context, createTraceState, trace, TraceFlags 
 import { BatchSpanProcessor, NodeTracerProvider, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-node'
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-grpc'
 import { resourceFromAttributes } from '@opentelemetry/resources'
-import { startCollector, PortInUseError, EXPORT_PATH, type Collector } from '../lib/collector'
-import { decodeExportTraceServiceRequest, OtlpDecodeError } from '../lib/otlp-decode'
+import { startCollector, PortInUseError, EXPORT_PATH, type Collector } from '../lib/collector/collector-server'
+import { decodeExportTraceServiceRequest, OtlpDecodeError } from '../lib/collector/otlp-decode'
 
 /** The part of a tap test the helpers need. */
 interface Teardown { teardown: (fn: () => unknown) => void }

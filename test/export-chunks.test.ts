@@ -1,7 +1,7 @@
 // Batches of the plugin's own pipeline are cut by estimated size, in order, without losing a span.
 import { test } from 'tap'
 import { InMemorySpanExporter, NodeTracerProvider, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-node'
-import { chunkBySize, estimateSpanBytes } from '../lib/export-chunks'
+import { chunkBySize, estimateSpanBytes } from '../lib/export/export-chunks'
 
 function spansWithBodies (sizes: number[]): ReadableSpan[] {
   const exporter = new InMemorySpanExporter()

@@ -5,7 +5,7 @@ import { test } from 'tap'
 import fc from 'fast-check'
 import Fastify from 'fastify'
 import apitoolkit, { type ApitoolkitOptions } from '..'
-import { ApitoolkitOptionsError, resolveOptions, type ResolvedOptions } from '../lib/options'
+import { ApitoolkitOptionsError, resolveOptions, type ResolvedOptions } from '../lib/options/resolve-options'
 
 // ---- the contract, written down independently of lib/options.ts (SPEC §2 and the README's extras) ------
 

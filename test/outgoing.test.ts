@@ -4,8 +4,8 @@ import { test } from 'tap'
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api'
 import type { FastifyRequest } from 'fastify'
 import type { ObserveClient, ObserveOptions } from '../types/index'
-import type { RequestTrace } from '../lib/request-trace'
-import { createObserveClient } from '../lib/outgoing'
+import type { RequestTrace } from '../lib/request/request-trace'
+import { createObserveClient } from '../lib/outgoing/observe-client'
 import {
   attr, bigBody, call, closedPort, decode, errorsOf, installTracing, REDACTED, spansOfRequest, startApp, startUpstream,
   STREAM_PARTS, UUID_V4

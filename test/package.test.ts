@@ -187,7 +187,7 @@ tap.test('the tarball ships only built code, types, README and LICENSE', async (
   const { files } = await setup
   const allowed = (f: string): boolean =>
     ['package.json', 'README.md', 'LICENSE', 'SECURITY.md', PKG.types].includes(f) ||
-    /^dist\/lib\/[^/]+\.(js|d\.ts|js\.map)$/.test(f)
+    /^dist\/lib\/([a-z-]+\/)?[^/]+\.(js|d\.ts|js\.map)$/.test(f)
   t.same(files.filter((f) => !allowed(f)), [], 'nothing else is in the tarball')
   for (const required of ['README.md', 'LICENSE', 'package.json', PKG.types, PKG.main, PKG.bin['apitoolkit-fastify']]) {
     t.ok(files.includes(required), `${required} is in the tarball`)
@@ -195,8 +195,8 @@ tap.test('the tarball ships only built code, types, README and LICENSE', async (
   t.same(files.filter((f) => /(^|\/)(test|tests|bench|example-server|\.tap|\.ci)(\/|$)|\.test(-d)?\.|\.ts$/.test(f) && !f.endsWith('.d.ts')),
     [], 'no tests, bench, example or TypeScript sources')
   // Built code whose source is gone (a renamed module) would still ship from a stale dist/.
-  const sources = new Set(readdirSync(path.join(ROOT, 'lib')).filter((f) => f.endsWith('.ts')).map((f) => f.replace(/\.ts$/, '')))
-  const stale = files.filter((f) => f.startsWith('dist/lib/')).map((f) => path.basename(f).replace(/\.(js|d\.ts|js\.map)$/, '')).filter((m) => !sources.has(m))
+  const sources = new Set((readdirSync(path.join(ROOT, 'lib'), { recursive: true }) as string[]).filter((f) => f.endsWith('.ts')).map((f) => f.replace(/\.ts$/, '')))
+  const stale = files.filter((f) => f.startsWith('dist/lib/')).map((f) => f.slice('dist/lib/'.length).replace(/\.(js|d\.ts|js\.map)$/, '')).filter((m) => !sources.has(m))
   t.same([...new Set(stale)], [], 'every built module has its source in lib/ (else: remove dist/ and build again)')
   t.match(PKG.engines?.node, /^>=\s*20/, 'engines.node is >= 20')
 })

@@ -292,7 +292,7 @@ test('OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES reach the resource of the p
 })
 
 test('OTEL_EXPORTER_OTLP_ENDPOINT is where the spans go when otlpEndpoint is not given', async (t) => {
-  const { startCollector } = await import('../lib/collector')
+  const { startCollector } = await import('../lib/collector/collector-server')
   const collector = await startCollector()
   t.teardown(() => collector.close())
   const saved = process.env.OTEL_EXPORTER_OTLP_ENDPOINT

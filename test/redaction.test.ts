@@ -9,7 +9,7 @@ import {
   redactJsonText,
   redactValue,
   type RedactionPlan
-} from '../lib/redaction'
+} from '../lib/redaction/redaction'
 
 const R = REDACTED
 

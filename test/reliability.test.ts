@@ -4,7 +4,7 @@ import { test } from 'tap'
 import { Writable } from 'node:stream'
 import Fastify, { type FastifyInstance } from 'fastify'
 import apitoolkit, { type ApitoolkitOptions } from '..'
-import { startCollector } from '../lib/collector'
+import { startCollector } from '../lib/collector/collector-server'
 import { spanFor, startHarness } from './helpers/harness'
 
 interface LogLine { level: number, msg: string, droppedSpans?: number, pendingSpans?: number }

@@ -2,7 +2,7 @@
 // plugin's own pipeline exporting into it, and small HTTP helpers.
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import apitoolkit, { type ApitoolkitOptions } from '../..'
-import { startCollector, type Collector, type ReceivedSpan } from '../../lib/collector'
+import { startCollector, type Collector, type ReceivedSpan } from '../../lib/collector/collector-server'
 
 export interface Harness {
   app: FastifyInstance

@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto'
 import { createContextKey, SpanStatusCode, type Context, type Span } from '@opentelemetry/api'
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import type { ApitoolkitRequest, ObserveClient } from '../types/index'
-import { captureBody, encodeBody, NO_REDACTION, type CapturedBody } from './body'
-import { toErrorObject, type ErrorObject } from './errors'
+import type { ApitoolkitRequest, ObserveClient } from '../../types/index'
+import { captureBody, encodeBody, NO_REDACTION, type CapturedBody } from '../body/capture-body'
+import { toErrorObject, type ErrorObject } from '../span/errors'
 import type { Instrumentation } from './instrumentation'
-import { createObserveClient } from './outgoing'
-import { buildAttributes, pathParamsJson, queryParamsJson, SDK_TYPE_INCOMING } from './span'
+import { createObserveClient } from '../outgoing/observe-client'
+import { buildAttributes, pathParamsJson, queryParamsJson, SDK_TYPE_INCOMING } from '../span/attributes'
 
 /** Lets code that only has the active context (the outgoing monitor) find the request's trace. */
 export const REQUEST_TRACE_KEY = createContextKey('apitoolkit-fastify request trace')

@@ -2,8 +2,8 @@
 // what arrives until SIGINT/SIGTERM.
 import * as fs from 'node:fs'
 import { parseArgs } from 'node:util'
-import { startCollector, PortInUseError, type Collector } from './collector'
-import { createSpanPrinter } from './collector-format'
+import { startCollector, PortInUseError, type Collector } from '../collector/collector-server'
+import { createSpanPrinter } from '../collector/collector-format'
 
 export const collectorUsage = `usage: apitoolkit-fastify collector [--port 4317] [--host 127.0.0.1] [--json] [--out FILE]
 

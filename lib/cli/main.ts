@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-import { runCollectorCli } from './cli-collector'
-import { runRedactCli } from './cli-redact'
+import { runCollectorCli } from './collector-command'
+import { runRedactCli } from './redact-command'
 
 const usage = `usage: apitoolkit-fastify <command> [options]
 

@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto'
 import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 import { SpanStatusCode } from '@opentelemetry/api'
 import type { Instrumentation } from './instrumentation'
-import { startServerSpan } from './otel'
-import { buildAttributes, SDK_TYPE_INCOMING, searchParamsJson } from './span'
+import { startServerSpan } from '../export/pipeline'
+import { buildAttributes, SDK_TYPE_INCOMING, searchParamsJson } from '../span/attributes'
 
 const TRACED = Symbol('apitoolkit-fastify traced')
 

@@ -1,6 +1,6 @@
-import type { ApitoolkitOptions } from '../types/index'
-import { compileRedaction, RedactionPathError, type RedactionPlan } from './redaction'
-import { ALWAYS_REDACTED_HEADERS } from './headers'
+import type { ApitoolkitOptions } from '../../types/index'
+import { compileRedaction, RedactionPathError, type RedactionPlan } from '../redaction/redaction'
+import { ALWAYS_REDACTED_HEADERS } from '../span/headers'
 
 export const DEFAULT_OTLP_ENDPOINT = 'http://otelcol.apitoolkit.io:4317'
 export const DEFAULT_MAX_BODY_BYTES = 65536

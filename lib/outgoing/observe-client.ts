@@ -3,14 +3,14 @@ import {
   context, createContextKey, SpanKind, SpanStatusCode, trace as otelTrace,
   type Context, type Span, type TextMapSetter
 } from '@opentelemetry/api'
-import type { ObserveBody, ObserveClient, ObserveInit, ObserveOptions } from '../types/index'
-import { captureBody, encodeBody, type CapturedBody } from './body'
-import { toErrorObject, type ErrorObject } from './errors'
-import { headersToBag, type HeaderBag } from './headers'
-import type { Instrumentation } from './instrumentation'
-import { compileRedaction, REDACTED, type RedactionPlan } from './redaction'
-import type { RequestTrace } from './request-trace'
-import { buildAttributes, pathParamsJson, searchParamsJson, SDK_TYPE_OUTGOING, SPAN_NAME, type SpanSettings } from './span'
+import type { ObserveBody, ObserveClient, ObserveInit, ObserveOptions } from '../../types/index'
+import { captureBody, encodeBody, type CapturedBody } from '../body/capture-body'
+import { toErrorObject, type ErrorObject } from '../span/errors'
+import { headersToBag, type HeaderBag } from '../span/headers'
+import type { Instrumentation } from '../request/instrumentation'
+import { compileRedaction, REDACTED, type RedactionPlan } from '../redaction/redaction'
+import type { RequestTrace } from '../request/request-trace'
+import { buildAttributes, pathParamsJson, searchParamsJson, SDK_TYPE_OUTGOING, SPAN_NAME, type SpanSettings } from '../span/attributes'
 
 /** Set in the context an `observe` call runs fetch in, so the outgoing monitor does not record it a second time. */
 export const OBSERVED_CALL = createContextKey('apitoolkit-fastify observed call')

@@ -6,10 +6,10 @@ import { subscribe, unsubscribe } from 'node:diagnostics_channel'
 import { randomUUID } from 'node:crypto'
 import { context, type Context, type Span, type TextMapSetter } from '@opentelemetry/api'
 import { isTracingSuppressed } from '@opentelemetry/core'
-import type { ErrorObject } from './errors'
-import { headersToBag, type HeaderBag } from './headers'
-import { endOutgoingSpan, errorList, injectTraceContext, OBSERVED_CALL, startOutgoingSpan } from './outgoing'
-import { REQUEST_TRACE_KEY, type RequestTrace } from './request-trace'
+import type { ErrorObject } from '../span/errors'
+import { headersToBag, type HeaderBag } from '../span/headers'
+import { endOutgoingSpan, errorList, injectTraceContext, OBSERVED_CALL, startOutgoingSpan } from './observe-client'
+import { REQUEST_TRACE_KEY, type RequestTrace } from '../request/request-trace'
 
 /** What the monitor reads of undici's request object (undici 5 had headers as one string, 6+ a flat array). */
 interface UndiciRequest {

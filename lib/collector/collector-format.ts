@@ -1,8 +1,8 @@
 // Turns spans received by the local collector into something a person can read: one block per
 // incoming APItoolkit request with its outgoing calls nested under it, or one JSON line per span.
 import type { ReceivedSpan } from './otlp-decode'
-import { REQUEST_HEADER_PREFIX, RESPONSE_HEADER_PREFIX } from './headers'
-import { SDK_TYPE_OUTGOING, SPAN_NAME } from './span'
+import { REQUEST_HEADER_PREFIX, RESPONSE_HEADER_PREFIX } from '../span/headers'
+import { SDK_TYPE_OUTGOING, SPAN_NAME } from '../span/attributes'
 
 const SPAN_KIND_SERVER = 2
 const STATUS_ERROR = 2

@@ -12,8 +12,8 @@ import {
   type ReadableSpan, type Span, type SpanExporter, type SpanProcessor
 } from '@opentelemetry/sdk-trace-node'
 import { chunkBySize } from './export-chunks'
-import type { ResolvedOptions } from './options'
-import { SPAN_NAME } from './span'
+import type { ResolvedOptions } from '../options/resolve-options'
+import { SPAN_NAME } from '../span/attributes'
 
 /** The minimal logger the pipeline reports through: Fastify's. */
 export interface PipelineLogger {

@@ -1,7 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify'
-import type { ResolvedOptions } from './options'
-import type { Pipeline } from './otel'
-import type { SpanSettings } from './span'
+import type { ResolvedOptions } from '../options/resolve-options'
+import type { Pipeline } from '../export/pipeline'
+import type { SpanSettings } from '../span/attributes'
 
 /** What every request of one registered plugin shares. */
 export interface Instrumentation {
