@@ -1,0 +1,41 @@
+// Names the APItoolkit backend reads, defined once for every producer and reader of the span.
+
+/** The name the backend files as an SDK span, incoming and outgoing alike. */
+export const SPAN_NAME = 'monoscope.http'
+export const SDK_TYPE_INCOMING = 'JsFastify'
+export const SDK_TYPE_OUTGOING = 'JsOutgoing'
+export const SCOPE_NAME = 'apitoolkit-fastify'
+
+export const REQUEST_HEADER_PREFIX = 'http.request.header.'
+export const RESPONSE_HEADER_PREFIX = 'http.response.header.'
+
+export const ATTR = {
+  hostName: 'net.host.name',
+  msgId: 'apitoolkit.msg_id',
+  route: 'http.route',
+  target: 'http.target',
+  method: 'http.request.method',
+  status: 'http.response.status_code',
+  queryParams: 'http.request.query_params',
+  pathParams: 'http.request.path_params',
+  sdkType: 'apitoolkit.sdk_type',
+  parentId: 'apitoolkit.parent_id',
+  requestBody: 'http.request.body',
+  responseBody: 'http.response.body',
+  errors: 'apitoolkit.errors',
+  serviceVersion: 'apitoolkit.service_version',
+  tags: 'apitoolkit.tags',
+  userId: 'user.id',
+  userEmail: 'user.email',
+  userName: 'user.full_name',
+  tenantId: 'tenant.id',
+  tenantName: 'tenant.name'
+} as const
+
+export const EXCEPTION_EVENT = 'exception'
+export const EXCEPTION_TYPE = 'exception.type'
+export const EXCEPTION_MESSAGE = 'exception.message'
+export const EXCEPTION_STACKTRACE = 'exception.stacktrace'
+
+/** The redaction marker, in every place a value is withheld. */
+export const REDACTED = '[CLIENT_REDACTED]'
