@@ -2,7 +2,7 @@
 // document with three paths. Run with `node dist/bench/redaction.js` after a build; takes a few seconds.
 import { isDeepStrictEqual } from 'node:util'
 import jsonpath from 'jsonpath'
-import { compileRedaction, REDACTED, redactJsonText, redactValue } from '../lib/redaction/redaction'
+import { compileRedaction, REDACTED, redactJsonText, redactValue } from '../lib/redaction'
 import { USER_DOCUMENT } from './workload'
 
 const PATHS = ['$.user.email', '$.user.credit_card', '$.user.addresses[*].zip']

@@ -6,7 +6,7 @@ import { createInstrumentation, type Instrumentation } from './request/instrumen
 import { ApitoolkitOptionsError, resolveOptions } from './options/resolve-options'
 import { createPipeline, startServerSpan } from './export/pipeline'
 import { startOutgoingMonitor } from './outgoing/undici-monitor'
-import { redactValue } from './redaction/redaction'
+import { redactValue } from './redaction'
 import { RequestTrace, traceOf, UNTRACED } from './request/request-trace'
 import { markTraced, watchUnrouted } from './request/unrouted'
 

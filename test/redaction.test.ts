@@ -9,7 +9,7 @@ import {
   redactJsonText,
   redactValue,
   type RedactionPlan
-} from '../lib/redaction/redaction'
+} from '../lib/redaction'
 
 const R = REDACTED
 

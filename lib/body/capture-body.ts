@@ -1,5 +1,5 @@
 import { boundedStringify } from './bounded-json'
-import { compileRedaction, REDACTED, redactJsonText, redactValue, type RedactionPlan } from '../redaction/redaction'
+import { compileRedaction, REDACTED, redactJsonText, redactValue, type RedactionPlan } from '../redaction'
 
 /** For bodies already redacted, or with nothing to redact. */
 export const NO_REDACTION = compileRedaction([])

@@ -1,7 +1,7 @@
 // `apitoolkit-fastify redact`: the guide's JSON redaction preview. It runs the plugin's own engine, so
 // what it prints is what the span would carry for a JSON body with these paths.
 import { readFile } from 'node:fs/promises'
-import { compileRedaction, redactValue, RedactionPathError, type RedactionPlan } from '../redaction/redaction'
+import { compileRedaction, redactValue, RedactionPathError, type RedactionPlan } from '../redaction'
 
 export interface RedactCliIo {
   stdin: NodeJS.ReadableStream

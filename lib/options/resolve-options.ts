@@ -1,5 +1,5 @@
 import type { ApitoolkitOptions } from '../../types/index'
-import { compileRedaction, RedactionPathError, type RedactionPlan } from '../redaction/redaction'
+import { compileRedaction, RedactionPathError, type RedactionPlan } from '../redaction'
 import { ALWAYS_REDACTED_HEADERS } from '../span/headers'
 
 export const DEFAULT_OTLP_ENDPOINT = 'http://otelcol.apitoolkit.io:4317'

@@ -8,7 +8,7 @@ import { captureBody, encodeBody, type CapturedBody } from '../body/capture-body
 import { toErrorObject, type ErrorObject } from '../span/errors'
 import { headersToBag, type HeaderBag } from '../span/headers'
 import type { Instrumentation } from '../request/instrumentation'
-import { compileRedaction, REDACTED, type RedactionPlan } from '../redaction/redaction'
+import { compileRedaction, REDACTED, type RedactionPlan } from '../redaction'
 import type { RequestTrace } from '../request/request-trace'
 import { buildAttributes, pathParamsJson, searchParamsJson, SDK_TYPE_OUTGOING, SPAN_NAME, type SpanSettings } from '../span/attributes'
 

@@ -1,5 +1,5 @@
 import type { Attributes } from '@opentelemetry/api'
-import { REDACTED } from '../redaction/redaction'
+import { REDACTED } from './names'
 
 /** Redacted whatever the options say: they carry credentials on every API. */
 export const ALWAYS_REDACTED_HEADERS = ['authorization', 'cookie', 'set-cookie', 'proxy-authorization']
