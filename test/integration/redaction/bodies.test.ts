@@ -1,7 +1,7 @@
 // Body redaction end to end: what leaves the server in the span is redacted; what the client gets and
 // the app's own objects are not touched.
 import { test } from 'tap'
-import { decodeBase64, spanFor, startHarness } from './helpers/harness'
+import { decodeBase64, spanFor, startHarness } from '../../helpers/harness'
 
 const SECRETS = ['hunter2', '4111-1111', '5500-0000', 'john@secret.example', '100001', '900001', 'text-secret']
 

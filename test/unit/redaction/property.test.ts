@@ -6,7 +6,7 @@ import t from 'tap'
 import fc from 'fast-check'
 import jsonpath from 'jsonpath'
 import { isDeepStrictEqual } from 'node:util'
-import { compileRedaction, REDACTED, RedactionPathError, redactValue } from '../lib/redaction'
+import { compileRedaction, REDACTED, RedactionPathError, redactValue } from '../../../lib/redaction'
 
 // Document keys: names, index-like strings (jsonpath compares some of them loosely), and characters that
 // need quoting. `"q` makes jsonpath.apply throw when it lies above a match (and so do negative-step slices
