@@ -8,11 +8,12 @@ import { createSpanPrinter } from '../collector/collector-format'
 export const collectorUsage = `usage: apitoolkit-fastify collector [--port 4317] [--host 127.0.0.1] [--json] [--out FILE]
 
 Receives OTLP/gRPC traces and prints each APItoolkit span: one block per request, outgoing calls
-nested under it, bodies decoded. Stop with Ctrl-C.
+nested under it, bodies decoded, errors from its exception events. The project key is masked.
+Stop with Ctrl-C.
 
   --port N     port to listen on (default 4317; 0 picks a free one and prints it)
   --host H     address to listen on (default 127.0.0.1)
-  --json       one JSON line per span instead of readable blocks
+  --json       one JSON line per span (events and status included) instead of readable blocks
   --out FILE   append to FILE instead of standard output
 `
 

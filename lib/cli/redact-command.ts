@@ -1,6 +1,7 @@
 // `apitoolkit-fastify redact`: the guide's JSON redaction preview. It runs the plugin's own engine, so
 // what it prints is what the span would carry for a JSON body with these paths.
 import { readFile } from 'node:fs/promises'
+import { parseArgs } from 'node:util'
 import { compileRedaction, redactValue, RedactionPathError, type RedactionPlan } from '../redaction'
 
 export interface RedactCliIo {
@@ -33,26 +34,31 @@ interface Args {
   help: boolean
 }
 
-function parseArgs (argv: readonly string[]): Args {
+// Not strict: strict mode refuses an option value that starts with '-' (an argument after --path is
+// always its value), and its errors are worded for node; reading the tokens keeps this command's own.
+function parseRedactArgs (argv: string[]): Args {
+  const { tokens } = parseArgs({
+    args: argv,
+    strict: false,
+    allowPositionals: true,
+    tokens: true,
+    options: {
+      path: { type: 'string', short: 'p', multiple: true },
+      help: { type: 'boolean', short: 'h' }
+    }
+  })
   const args: Args = { paths: [], file: undefined, help: false }
   const files: string[] = []
-  let optionsDone = false
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]
-    if (optionsDone || arg === '-' || !arg.startsWith('-')) {
-      files.push(arg)
-    } else if (arg === '--') {
-      optionsDone = true
-    } else if (arg === '--help' || arg === '-h') {
+  for (const token of tokens) {
+    if (token.kind === 'positional') {
+      files.push(token.value)
+    } else if (token.kind === 'option' && token.name === 'path') {
+      if (token.value === undefined) throw new InputError(`${token.rawName} needs a JSONPath, such as --path '$.user.email'`, true)
+      args.paths.push(token.value)
+    } else if (token.kind === 'option' && token.name === 'help' && token.value === undefined) {
       args.help = true
-    } else if (arg === '--path' || arg === '-p') {
-      // An option value may itself start with '-': take the next argument whatever it is.
-      if (i + 1 >= argv.length) throw new InputError(`${arg} needs a JSONPath, such as --path '$.user.email'`, true)
-      args.paths.push(argv[++i])
-    } else if (arg.startsWith('--path=')) {
-      args.paths.push(arg.slice('--path='.length))
-    } else {
-      throw new InputError(`unknown option ${arg}`, true)
+    } else if (token.kind === 'option') {
+      throw new InputError(`unknown option ${argv[token.index]}`, true)
     }
   }
   if (files.length > 1) throw new InputError(`one input file at most, got ${files.length}: ${files.join(' ')}`, true)
@@ -108,7 +114,7 @@ export async function runRedactCli (
   io: RedactCliIo = { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr }
 ): Promise<number> {
   try {
-    const args = parseArgs(argv)
+    const args = parseRedactArgs(argv)
     if (args.help) {
       io.stdout.write(USAGE)
       return 0

@@ -1,17 +1,26 @@
 // Turns spans received by the local collector into something a person can read: one block per
 // incoming APItoolkit request with its outgoing calls nested under it, or one JSON line per span.
-import type { ReceivedSpan } from './otlp-decode'
-import { REQUEST_HEADER_PREFIX, RESPONSE_HEADER_PREFIX } from '../span/headers'
-import { SDK_TYPE_OUTGOING, SPAN_NAME } from '../span/attributes'
+import type { ReceivedSpan, SpanEvent } from './otlp-decode'
+import {
+  ATTR, EXCEPTION_EVENT, EXCEPTION_MESSAGE, EXCEPTION_STACKTRACE, EXCEPTION_TYPE, REQUEST_HEADER_PREFIX,
+  RESOURCE, RESPONSE_HEADER_PREFIX, SDK_TYPE_INCOMING, SDK_TYPE_OUTGOING, SPAN_NAME
+} from '../span/names'
 
-const SPAN_KIND_SERVER = 2
 const STATUS_ERROR = 2
 const KIND_NAMES = ['UNSPECIFIED', 'INTERNAL', 'SERVER', 'CLIENT', 'PRODUCER', 'CONSUMER']
+const FLAG_SAMPLED = 0x1
+const FLAG_HAS_IS_REMOTE = 0x100
+const FLAG_IS_REMOTE = 0x200
+/** Stack frames shown per error; the `Caused by:` lines are always shown. */
+const STACK_FRAMES_SHOWN = 3
+/** A shorter project key is hidden whole: its last characters would be too much of it. */
+const KEY_TAIL_MIN_LENGTH = 12
 /**
  * How long an outgoing span waits for its request's span. A BatchSpanProcessor may send the child
  * in one batch and the parent in the next, up to its 5 s schedule later, so wait a little longer.
  */
 export const DEFAULT_ORPHAN_DELAY_MS = 10_000
+/** Requests whose outgoing calls can still be recognised as late; each is known by two keys. */
 const REMEMBERED_REQUESTS = 1000
 
 // ---- attribute access ------------------------------------------------------------------------
@@ -21,19 +30,22 @@ function attr (span: ReceivedSpan, key: string): unknown {
 }
 
 function str (span: ReceivedSpan, key: string): string {
-  const value = attr(span, key)
+  return text(attr(span, key))
+}
+
+function text (value: unknown): string {
   if (value === undefined || value === null) return ''
   return Array.isArray(value) ? value.map(String).join(', ') : String(value)
 }
 
-/** An incoming request's APItoolkit span: `apitoolkit-http-span`, kind SERVER. */
+/** An incoming request's APItoolkit span, whatever its kind (INTERNAL under another server span). */
 export function isIncomingSpan (span: ReceivedSpan): boolean {
-  return span.name === SPAN_NAME && span.kind === SPAN_KIND_SERVER
+  return span.name === SPAN_NAME && attr(span, ATTR.sdkType) === SDK_TYPE_INCOMING
 }
 
 /** An outgoing call's APItoolkit span, linked to its request by `apitoolkit.parent_id`. */
 export function isOutgoingSpan (span: ReceivedSpan): boolean {
-  return attr(span, 'apitoolkit.sdk_type') === SDK_TYPE_OUTGOING
+  return span.name === SPAN_NAME && attr(span, ATTR.sdkType) === SDK_TYPE_OUTGOING
 }
 
 export function durationMs (span: ReceivedSpan): number {
@@ -45,7 +57,14 @@ function formatMs (ms: number): string {
   return `${ms.toFixed(digits)} ms`
 }
 
-// ---- bodies and errors -----------------------------------------------------------------------
+/** The project key as output may show it: its last characters at most. */
+export function maskProjectKey (value: unknown): string {
+  const key = text(value)
+  if (key === '') return ''
+  return key.length >= KEY_TAIL_MIN_LENGTH ? `…${key.slice(-4)}` : '…'
+}
+
+// ---- bodies ----------------------------------------------------------------------------------
 
 export interface DecodedBody {
   text: string
@@ -54,52 +73,93 @@ export interface DecodedBody {
   bytes: number
 }
 
-/**
- * Decodes a base64 body attribute. A body cut at maxBodyBytes may end inside a UTF-8 sequence, so
- * an incomplete tail is dropped (stream mode) rather than making the whole body look binary.
- */
+/** Decodes a base64 body attribute; a non-string decodes to no bytes. */
 export function decodeBody (base64: unknown): DecodedBody {
   const buf = Buffer.from(typeof base64 === 'string' ? base64 : '', 'base64')
   try {
-    const text = new TextDecoder('utf-8', { fatal: true }).decode(buf, { stream: true })
-    return { text, binary: false, bytes: buf.length }
+    return { text: new TextDecoder('utf-8', { fatal: true }).decode(buf), binary: false, bytes: buf.length }
   } catch {
     return { text: buf.toString('utf8'), binary: true, bytes: buf.length }
   }
 }
 
-/** Pretty JSON when the text is JSON; otherwise the text as is (so `[CLIENT_REDACTED]` stays visible). */
-export function prettyBody (text: string): string {
+/** The JSON document pretty-printed, or undefined when the text is not one. */
+export function prettyJson (bodyText: string): string | undefined {
   try {
-    return JSON.stringify(JSON.parse(text), null, 2)
+    return JSON.stringify(JSON.parse(bodyText), null, 2)
   } catch {
-    return text
+    return undefined
   }
 }
 
-export interface ApitoolkitError {
-  error_type?: string
-  message?: string
-  root_error_type?: string
-  root_error_message?: string
-  stack_trace?: string
-  when?: string
+// The backend decodes a body as base64 then JSON and shows anything else as {}, so a body that is
+// not JSON is flagged; '' is how the plugin says it captured nothing (off, binary or streamed).
+function bodyLines (span: ReceivedSpan, key: string, title: string, pad: string): string[] {
+  const value = attr(span, key)
+  if (value === undefined || value === '') return [`${pad}${title}: (not captured)`]
+  const body = decodeBody(value)
+  if (body.binary) return [`${pad}${title}: (${body.bytes} bytes, not text; base64 ${String(value)})`]
+  const pretty = prettyJson(body.text)
+  if (pretty === undefined) return [`${pad}${title} (not JSON, the backend shows {}):`, indent(body.text, `${pad}  `)]
+  // Scalars and empty containers fit on the title's line, e.g. a text body's JSON string.
+  return pretty.includes('\n') ? [`${pad}${title}:`, indent(pretty, `${pad}  `)] : [`${pad}${title}: ${pretty}`]
 }
 
-/** Parses `apitoolkit.errors`; a value that is not a JSON array is returned as its raw text. */
-export function parseErrors (value: unknown): ApitoolkitError[] | string {
-  if (value === undefined || value === null || value === '') return []
-  try {
-    const parsed: unknown = JSON.parse(String(value))
-    if (Array.isArray(parsed)) return parsed.filter((e): e is ApitoolkitError => typeof e === 'object' && e !== null)
-  } catch {}
-  return String(value)
+// ---- errors and other events -----------------------------------------------------------------
+
+/** What an `exception` event says, its stack cut to the first frames and its causes. */
+export interface ExceptionSummary {
+  type: string
+  message: string
+  frames: string[]
+  moreFrames: number
+  causes: string[]
+}
+
+export function summarizeException (event: SpanEvent): ExceptionSummary {
+  const lines = text(event.attributes[EXCEPTION_STACKTRACE]).split('\n')
+  // The stack's first lines repeat the type and message, so only its frames are kept.
+  const frames = lines.filter((line) => /^\s+at /.test(line)).map((line) => line.trim())
+  return {
+    type: text(event.attributes[EXCEPTION_TYPE]),
+    message: text(event.attributes[EXCEPTION_MESSAGE]),
+    frames: frames.slice(0, STACK_FRAMES_SHOWN),
+    moreFrames: Math.max(0, frames.length - STACK_FRAMES_SHOWN),
+    causes: lines.filter((line) => line.startsWith('Caused by: '))
+  }
+}
+
+function sinceStart (span: ReceivedSpan, event: SpanEvent): string {
+  return `+${formatMs(Number(event.timeUnixNano - span.startTimeUnixNano) / 1e6)}`
+}
+
+function errorLines (span: ReceivedSpan, pad: string): string[] {
+  const exceptions = span.events.filter((e) => e.name === EXCEPTION_EVENT)
+  if (exceptions.length === 0) return []
+  const lines = [`${pad}errors (${exceptions.length}):`]
+  for (const event of exceptions) {
+    const e = summarizeException(event)
+    const headline = `${e.type === '' ? '(no exception.type)' : e.type}: ${e.message}`
+    lines.push(indent(headline, `${pad}  `, `${pad}    `) + `  (at ${sinceStart(span, event)})`)
+    for (const frame of e.frames) lines.push(`${pad}    ${frame}`)
+    if (e.moreFrames > 0) lines.push(`${pad}    … ${e.moreFrames} more frame${e.moreFrames === 1 ? '' : 's'}`)
+    for (const cause of e.causes) lines.push(`${pad}    ${cause}`)
+  }
+  return lines
+}
+
+function otherEventLines (span: ReceivedSpan, pad: string): string[] {
+  return span.events.filter((e) => e.name !== EXCEPTION_EVENT).map((e) => {
+    const attributes = Object.keys(e.attributes).length === 0 ? '' : ` ${JSON.stringify(toJsonSafe(e.attributes))}`
+    return `${pad}event ${e.name} (at ${sinceStart(span, e)})${attributes}`
+  })
 }
 
 // ---- readable blocks -------------------------------------------------------------------------
 
-function indent (text: string, prefix: string): string {
-  return text.split('\n').map((line) => prefix + line).join('\n')
+/** Prefixes the first line with `first` and every later line with `rest`. */
+function indent (block: string, first: string, rest = first): string {
+  return block.split('\n').map((line, i) => (i === 0 ? first : rest) + line).join('\n')
 }
 
 function statusSuffix (span: ReceivedSpan): string {
@@ -107,35 +167,12 @@ function statusSuffix (span: ReceivedSpan): string {
   return span.status.message === '' ? '  [span status ERROR]' : `  [span status ERROR: ${span.status.message}]`
 }
 
-function headerLines (span: ReceivedSpan, prefix: string, title: string): string[] {
+function headerLines (span: ReceivedSpan, prefix: string, title: string, pad: string): string[] {
   const lines: string[] = []
   for (const key of Object.keys(span.attributes)) {
-    if (key.startsWith(prefix)) lines.push(`    ${key.slice(prefix.length)}: ${str(span, key)}`)
+    if (key.startsWith(prefix)) lines.push(`${pad}  ${key.slice(prefix.length)}: ${str(span, key)}`)
   }
-  return lines.length === 0 ? [`  ${title}: (none)`] : [`  ${title}:`, ...lines]
-}
-
-function bodyLines (span: ReceivedSpan, key: string, title: string): string[] {
-  const value = attr(span, key)
-  if (value === undefined) return []
-  const body = decodeBody(value)
-  if (body.bytes === 0) return [`  ${title}: (empty)`]
-  if (body.binary) return [`  ${title}: (${body.bytes} bytes, not text; base64 ${String(value)})`]
-  return [`  ${title}:`, indent(prettyBody(body.text), '    ')]
-}
-
-function errorLines (span: ReceivedSpan, pad: string): string[] {
-  const errors = parseErrors(attr(span, 'apitoolkit.errors'))
-  if (typeof errors === 'string') return [`${pad}errors (not a JSON array): ${errors}`]
-  if (errors.length === 0) return []
-  const lines = [`${pad}errors (${errors.length}):`]
-  for (const e of errors) {
-    lines.push(`${pad}  ${e.error_type ?? 'Error'}: ${e.message ?? ''}`)
-    const rootDiffers = e.root_error_type !== undefined &&
-      (e.root_error_type !== e.error_type || e.root_error_message !== e.message)
-    if (rootDiffers) lines.push(`${pad}    root cause: ${e.root_error_type ?? ''}: ${e.root_error_message ?? ''}`)
-  }
-  return lines
+  return lines.length === 0 ? [`${pad}${title}: (none)`] : [`${pad}${title}:`, ...lines]
 }
 
 /** JSON-valued attributes such as `{"q":["1"]}`; shown only when not empty. */
@@ -144,53 +181,94 @@ function jsonAttrLine (span: ReceivedSpan, key: string, label: string): string[]
   return value === '' || value === '{}' ? [] : [`  ${label}${value}`]
 }
 
+/** `label: id x, email y`, from the attributes that are set; nothing when none is. */
+function labelledLine (span: ReceivedSpan, label: string, fields: Array<[string, string]>): string[] {
+  const parts = fields.filter(([, key]) => str(span, key) !== '').map(([name, key]) => `${name} ${str(span, key)}`)
+  return parts.length === 0 ? [] : [`  ${label}: ${parts.join(', ')}`]
+}
+
+function spanLine (span: ReceivedSpan): string {
+  const kind = KIND_NAMES[span.kind] ?? String(span.kind)
+  const remote = (span.flags & FLAG_HAS_IS_REMOTE) !== 0 && (span.flags & FLAG_IS_REMOTE) !== 0 ? ' (remote)' : ''
+  const parent = span.parentSpanId === '' ? '(root)' : span.parentSpanId + remote
+  const sampled = (span.flags & FLAG_SAMPLED) !== 0 ? '  sampled' : ''
+  return `  span: ${span.spanId} ${kind}  parent: ${parent}${sampled}`
+}
+
+// Without at-project-key the backend cannot tell which project a span belongs to: say so plainly.
+function senderLine (span: ReceivedSpan): string {
+  const sdk = [RESOURCE.sdkName, RESOURCE.sdkVersion].map((key) => text(span.resource[key])).filter((s) => s !== '').join(' ')
+  const language = text(span.resource[RESOURCE.sdkLanguage])
+  const key = maskProjectKey(span.resource[RESOURCE.projectKey])
+  const parts = [
+    ...(sdk === '' ? [] : [`sdk ${sdk}${language === '' ? '' : ` (${language})`}`]),
+    ...(span.scope.name === '' ? [] : [`scope ${span.scope.name}${span.scope.version === '' ? '' : ` ${span.scope.version}`}`]),
+    key === '' ? `${RESOURCE.projectKey} not set` : `${RESOURCE.projectKey} ${key}`
+  ]
+  return `  sent by: ${parts.join(', ')}`
+}
+
+function serviceLine (span: ReceivedSpan): string[] {
+  const parts = []
+  const version = str(span, ATTR.serviceVersion)
+  const tags = str(span, ATTR.tags)
+  if (version !== '') parts.push(`service version: ${version}`)
+  if (tags !== '') parts.push(`tags: ${tags}`)
+  return parts.length === 0 ? [] : [`  ${parts.join('  ')}`]
+}
+
+/** `GET host/route → status in N ms`: what an outgoing call's first line says. */
 function outgoingSummary (span: ReceivedSpan): string {
-  const host = str(span, 'net.host.name')
-  const target = str(span, 'http.target')
-  const status = str(span, 'http.response.status_code')
-  return `${str(span, 'http.request.method')} ${host}${target} → ${status} in ${formatMs(durationMs(span))}` +
-    statusSuffix(span)
+  return `${str(span, ATTR.method)} ${str(span, ATTR.hostName)}${str(span, ATTR.route)} → ${str(span, ATTR.status)}` +
+    ` in ${formatMs(durationMs(span))}${statusSuffix(span)}`
+}
+
+/** What follows an outgoing call's first line, indented by `pad`. */
+function outgoingDetails (span: ReceivedSpan, pad: string): string[] {
+  return [
+    `${pad}target: ${str(span, ATTR.target)}`,
+    ...headerLines(span, REQUEST_HEADER_PREFIX, 'request headers', pad),
+    ...bodyLines(span, ATTR.requestBody, 'request body', pad),
+    ...headerLines(span, RESPONSE_HEADER_PREFIX, 'response headers', pad),
+    ...bodyLines(span, ATTR.responseBody, 'response body', pad),
+    ...errorLines(span, pad),
+    ...otherEventLines(span, pad)
+  ]
 }
 
 function outgoingLines (children: ReceivedSpan[]): string[] {
   if (children.length === 0) return []
   const lines = [`  outgoing calls (${children.length}):`]
-  for (const child of children) {
-    lines.push(`    ${outgoingSummary(child)}`, ...errorLines(child, '      '))
-  }
+  for (const child of children) lines.push(`    ${outgoingSummary(child)}`, ...outgoingDetails(child, '      '))
   return lines
 }
 
 function requestHeadline (span: ReceivedSpan): string {
-  const service = String(span.resource['service.name'] ?? '')
-  return `${str(span, 'http.request.method')} ${str(span, 'http.route')} → ${str(span, 'http.response.status_code')}` +
+  const service = text(span.resource[RESOURCE.serviceName])
+  return `${str(span, ATTR.method)} ${str(span, ATTR.route)} → ${str(span, ATTR.status)}` +
     ` in ${formatMs(durationMs(span))}${service === '' ? '' : `  [${service}]`}${statusSuffix(span)}`
-}
-
-function serviceLine (span: ReceivedSpan): string[] {
-  const parts = []
-  const version = str(span, 'apitoolkit.service_version')
-  const tags = str(span, 'apitoolkit.tags')
-  if (version !== '') parts.push(`service version: ${version}`)
-  if (tags !== '') parts.push(`tags: ${tags}`)
-  return parts.length === 0 ? [] : [`  ${parts.join('  ')}`]
 }
 
 /** One readable block for an incoming request, with its outgoing calls nested at the end. */
 export function formatRequestBlock (span: ReceivedSpan, outgoing: ReceivedSpan[] = []): string {
   const lines = [
     requestHeadline(span),
-    `  target: ${str(span, 'http.target')}`,
-    `  host: ${str(span, 'net.host.name')}`,
-    ...jsonAttrLine(span, 'http.request.path_params', 'path params: '),
-    ...jsonAttrLine(span, 'http.request.query_params', 'query params: '),
-    `  msg_id: ${str(span, 'apitoolkit.msg_id')}  trace: ${span.traceId}`,
+    `  target: ${str(span, ATTR.target)}`,
+    `  host: ${str(span, ATTR.hostName)}`,
+    ...jsonAttrLine(span, ATTR.pathParams, 'path params: '),
+    ...jsonAttrLine(span, ATTR.queryParams, 'query params: '),
+    `  msg_id: ${str(span, ATTR.msgId)}  trace: ${span.traceId}`,
+    spanLine(span),
+    senderLine(span),
     ...serviceLine(span),
-    ...headerLines(span, REQUEST_HEADER_PREFIX, 'request headers'),
-    ...bodyLines(span, 'http.request.body', 'request body'),
-    ...headerLines(span, RESPONSE_HEADER_PREFIX, 'response headers'),
-    ...bodyLines(span, 'http.response.body', 'response body'),
+    ...labelledLine(span, 'user', [['id', ATTR.userId], ['email', ATTR.userEmail], ['name', ATTR.userName]]),
+    ...labelledLine(span, 'tenant', [['id', ATTR.tenantId], ['name', ATTR.tenantName]]),
+    ...headerLines(span, REQUEST_HEADER_PREFIX, 'request headers', '  '),
+    ...bodyLines(span, ATTR.requestBody, 'request body', '  '),
+    ...headerLines(span, RESPONSE_HEADER_PREFIX, 'response headers', '  '),
+    ...bodyLines(span, ATTR.responseBody, 'response body', '  '),
     ...errorLines(span, '  '),
+    ...otherEventLines(span, '  '),
     ...outgoingLines(outgoing)
   ]
   return lines.join('\n') + '\n\n'
@@ -200,8 +278,8 @@ export function formatRequestBlock (span: ReceivedSpan, outgoing: ReceivedSpan[]
 export function formatOrphanBlock (span: ReceivedSpan, reason: string): string {
   const lines = [
     `outgoing call ${outgoingSummary(span)}  (${reason})`,
-    `  parent msg_id: ${str(span, 'apitoolkit.parent_id') || '(none)'}  trace: ${span.traceId}`,
-    ...errorLines(span, '  ')
+    `  parent msg_id: ${str(span, ATTR.parentId) || '(none)'}  trace: ${span.traceId}`,
+    ...outgoingDetails(span, '  ')
   ]
   return lines.join('\n') + '\n\n'
 }
@@ -209,7 +287,7 @@ export function formatOrphanBlock (span: ReceivedSpan, reason: string): string {
 /** A span that is not an APItoolkit span: one line. */
 export function formatOtherSpan (span: ReceivedSpan): string {
   const kind = KIND_NAMES[span.kind] ?? String(span.kind)
-  const service = String(span.resource['service.name'] ?? '')
+  const service = text(span.resource[RESOURCE.serviceName])
   return `span ${span.name} (${kind}) ${formatMs(durationMs(span))}` +
     `${service === '' ? '' : `  [${service}]`}  trace: ${span.traceId} span: ${span.spanId}${statusSuffix(span)}\n`
 }
@@ -229,13 +307,19 @@ export function toJsonSafe (value: unknown): unknown {
   return value
 }
 
-/** One JSON line per span, plus `requestBody`/`responseBody` decoded from base64 when present. */
+/**
+ * One JSON line per span, events and status included, plus `requestBody`/`responseBody` decoded from
+ * base64 when present. The project key is masked here too: output gets pasted into issues and chats.
+ */
 export function formatSpanJson (span: ReceivedSpan): string {
-  const extra: Record<string, string> = {}
-  const request = attr(span, 'http.request.body')
-  const response = attr(span, 'http.response.body')
+  const extra: Record<string, unknown> = {}
+  const request = attr(span, ATTR.requestBody)
+  const response = attr(span, ATTR.responseBody)
   if (typeof request === 'string') extra.requestBody = decodeBody(request).text
   if (typeof response === 'string') extra.responseBody = decodeBody(response).text
+  if (RESOURCE.projectKey in span.resource) {
+    extra.resource = { ...span.resource, [RESOURCE.projectKey]: maskProjectKey(span.resource[RESOURCE.projectKey]) }
+  }
   return JSON.stringify(toJsonSafe({ ...span, ...extra })) + '\n'
 }
 
@@ -257,15 +341,34 @@ export interface SpanPrinter {
   flush: () => void
 }
 
-interface PendingGroup {
-  spans: ReceivedSpan[]
+interface HeldCall {
+  span: ReceivedSpan
+  /** the keys its request may be found by */
+  keys: string[]
   timer: NodeJS.Timeout
 }
 
+// A call names its request by msg_id (apitoolkit.parent_id) and by span id (its parent span); either
+// is enough, since another instrumentation's client span may sit between the two spans.
+function parentKeys (span: ReceivedSpan): string[] {
+  const keys = []
+  const parentId = str(span, ATTR.parentId)
+  if (parentId !== '') keys.push(`msg ${parentId}`)
+  if (span.parentSpanId !== '') keys.push(`span ${span.traceId} ${span.parentSpanId}`)
+  return keys
+}
+
+function requestKeys (span: ReceivedSpan): string[] {
+  const msgId = str(span, ATTR.msgId)
+  return [...(msgId === '' ? [] : [`msg ${msgId}`]), `span ${span.traceId} ${span.spanId}`]
+}
+
+const byStart = (a: ReceivedSpan, b: ReceivedSpan): number => Number(a.startTimeUnixNano - b.startTimeUnixNano)
+
 /** Readable mode: outgoing spans end (and may be exported) before their request, so they wait. */
 class BlockPrinter implements SpanPrinter {
-  private pending = new Map<string, PendingGroup>()
-  // msg_ids of requests already printed, so a late outgoing call says where its request went.
+  private held = new Map<string, Set<HeldCall>>()
+  // keys of requests already printed, so a late outgoing call says where its request went.
   private printed = new Set<string>()
 
   constructor (private readonly write: (text: string) => void, private readonly orphanDelayMs: number) {}
@@ -281,43 +384,51 @@ class BlockPrinter implements SpanPrinter {
   }
 
   flush (): void {
-    for (const parentId of [...this.pending.keys()]) this.flushGroup(parentId)
+    const calls = new Set<HeldCall>()
+    for (const group of this.held.values()) for (const call of group) calls.add(call)
+    for (const span of this.release(calls)) this.write(formatOrphanBlock(span, 'its request span was not received'))
   }
 
   private hold (span: ReceivedSpan): void {
-    const parentId = str(span, 'apitoolkit.parent_id')
-    if (parentId === '') return this.write(formatOrphanBlock(span, 'no parent msg_id'))
-    if (this.printed.has(parentId)) return this.write(formatOrphanBlock(span, 'ended after its request was printed'))
-    const group = this.pending.get(parentId)
-    if (group !== undefined) {
-      group.spans.push(span)
-      return
+    const keys = parentKeys(span)
+    if (keys.length === 0) return this.write(formatOrphanBlock(span, 'no parent to wait for'))
+    if (keys.some((key) => this.printed.has(key))) return this.write(formatOrphanBlock(span, 'ended after its request was printed'))
+    const call: HeldCall = {
+      span,
+      keys,
+      timer: setTimeout(() => {
+        for (const s of this.release(new Set([call]))) this.write(formatOrphanBlock(s, 'its request span was not received'))
+      }, this.orphanDelayMs)
     }
-    const timer = setTimeout(() => this.flushGroup(parentId), this.orphanDelayMs)
-    timer.unref() // a waiting orphan must not keep a process alive
-    this.pending.set(parentId, { spans: [span], timer })
+    call.timer.unref() // a waiting orphan must not keep a process alive
+    for (const key of keys) {
+      const group = this.held.get(key) ?? new Set()
+      group.add(call)
+      this.held.set(key, group)
+    }
   }
 
-  private flushGroup (parentId: string): void {
-    const group = this.take(parentId)
-    for (const span of group) this.write(formatOrphanBlock(span, 'its request span was not received'))
-  }
-
-  private take (parentId: string): ReceivedSpan[] {
-    const group = this.pending.get(parentId)
-    if (group === undefined) return []
-    clearTimeout(group.timer)
-    this.pending.delete(parentId)
-    return group.spans.sort((a, b) => Number(a.startTimeUnixNano - b.startTimeUnixNano))
+  /** Stops holding these calls; their spans in start order. */
+  private release (calls: Set<HeldCall>): ReceivedSpan[] {
+    for (const call of calls) {
+      clearTimeout(call.timer)
+      for (const key of call.keys) {
+        const group = this.held.get(key)
+        group?.delete(call)
+        if (group?.size === 0) this.held.delete(key)
+      }
+    }
+    return [...calls].map((call) => call.span).sort(byStart)
   }
 
   private printRequest (span: ReceivedSpan): void {
-    const msgId = str(span, 'apitoolkit.msg_id')
-    this.write(formatRequestBlock(span, msgId === '' ? [] : this.take(msgId)))
-    if (msgId === '') return
-    this.printed.add(msgId)
+    const keys = requestKeys(span)
+    const calls = new Set<HeldCall>()
+    for (const key of keys) for (const call of this.held.get(key) ?? []) calls.add(call)
+    this.write(formatRequestBlock(span, this.release(calls)))
+    for (const key of keys) this.printed.add(key)
     // Bounded: forget the oldest (Sets iterate in insertion order).
-    if (this.printed.size > REMEMBERED_REQUESTS) this.printed.delete(this.printed.values().next().value as string)
+    while (this.printed.size > 2 * REMEMBERED_REQUESTS) this.printed.delete(this.printed.values().next().value as string)
   }
 }
 

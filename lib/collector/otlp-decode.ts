@@ -23,10 +23,20 @@ export interface ReceivedSpan {
   attributes: Record<string, unknown>
   /** OTLP StatusCode: 0 UNSET, 1 OK, 2 ERROR */
   status: { code: number, message: string }
+  /** W3C trace flags in bits 0-7; bit 8: whether bit 9 is known, bit 9: the parent is remote */
+  flags: number
+  events: SpanEvent[]
   resource: Record<string, unknown>
   scope: { name: string, version: string }
   /** how many attributes the sender dropped (e.g. to the 128-attribute limit); absent means 0 */
   droppedAttributesCount?: number
+}
+
+/** A span event, such as the `exception` event an error becomes. */
+export interface SpanEvent {
+  timeUnixNano: bigint
+  name: string
+  attributes: Record<string, unknown>
 }
 
 export const WIRE_VARINT = 0
@@ -109,6 +119,13 @@ export class Reader {
     this.need(8)
     const value = this.buf.readBigUInt64LE(this.pos)
     this.pos += 8
+    return value
+  }
+
+  fixed32 (): number {
+    this.need(4)
+    const value = this.buf.readUInt32LE(this.pos)
+    this.pos += 4
     return value
   }
 
@@ -268,10 +285,21 @@ function decodeStatus (r: Reader): { code: number, message: string } {
   return status
 }
 
+// Span.Event: time_unix_nano = 1, name = 2, repeated KeyValue attributes = 3
+function decodeEvent (r: Reader): SpanEvent {
+  const event: SpanEvent = { timeUnixNano: 0n, name: '', attributes: {} }
+  readFields(r, {
+    1: [WIRE_FIXED64, (f) => { event.timeUnixNano = f.fixed64() }],
+    2: [WIRE_LEN, (f) => { event.name = f.string() }],
+    3: [WIRE_LEN, (f) => { addKeyValue(f.sub(), event.attributes) }]
+  })
+  return event
+}
+
 /** The span's own fields; resource and scope are filled in by the caller. */
 type SpanFields = Omit<ReceivedSpan, 'resource' | 'scope'>
 
-// trace.proto Span; events (11) and links (13) are not needed by the collector and are skipped.
+// trace.proto Span; links (13) are not needed by the collector and are skipped.
 function decodeSpan (r: Reader): SpanFields {
   const span: SpanFields = {
     traceId: '',
@@ -284,6 +312,8 @@ function decodeSpan (r: Reader): SpanFields {
     endTimeUnixNano: 0n,
     attributes: {},
     status: { code: 0, message: '' },
+    flags: 0,
+    events: [],
     droppedAttributesCount: 0
   }
   readFields(r, {
@@ -297,7 +327,9 @@ function decodeSpan (r: Reader): SpanFields {
     8: [WIRE_FIXED64, (f) => { span.endTimeUnixNano = f.fixed64() }],
     9: [WIRE_LEN, (f) => { addKeyValue(f.sub(), span.attributes) }],
     10: [WIRE_VARINT, (f) => { span.droppedAttributesCount = f.uint() }],
-    15: [WIRE_LEN, (f) => { span.status = decodeStatus(f.sub()) }]
+    11: [WIRE_LEN, (f) => { span.events.push(decodeEvent(f.sub())) }],
+    15: [WIRE_LEN, (f) => { span.status = decodeStatus(f.sub()) }],
+    16: [WIRE_FIXED32, (f) => { span.flags = f.fixed32() }]
   })
   return span
 }

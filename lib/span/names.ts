@@ -39,3 +39,12 @@ export const EXCEPTION_STACKTRACE = 'exception.stacktrace'
 
 /** The redaction marker, in every place a value is withheld. */
 export const REDACTED = '[CLIENT_REDACTED]'
+
+/** Resource attributes: who sent the span; the backend files it under the project of `at-project-key`. */
+export const RESOURCE = {
+  serviceName: 'service.name',
+  projectKey: 'at-project-key',
+  sdkLanguage: 'telemetry.sdk.language',
+  sdkName: 'telemetry.sdk.name',
+  sdkVersion: 'telemetry.sdk.version'
+} as const

@@ -6,15 +6,16 @@ import * as fs from 'node:fs'
 import * as net from 'node:net'
 import * as path from 'node:path'
 import { spawn, type ChildProcess } from 'node:child_process'
-import { SpanKind } from '@opentelemetry/api'
+import { SpanStatusCode } from '@opentelemetry/api'
 import { PassThrough } from 'node:stream'
-import { runCollectorCli } from '../lib/cli/collector-command'
-import { directProvider, requestWithCall } from './helpers/otlp-sender'
+import { runCollectorCli } from '../../../lib/cli/collector-command'
+import { ATTR, EXCEPTION_EVENT, SPAN_NAME } from '../../../lib/span/names'
+import { addException, b64, directProvider, startIncoming, startOutgoing } from '../../helpers/otlp-sender'
 
 /** The part of a tap test the helpers need. */
 interface Teardown { teardown: (fn: () => unknown) => void }
 
-const CLI = path.resolve(__dirname, '..', 'dist', 'lib', 'cli', 'main.js')
+const CLI = path.resolve(__dirname, '..', '..', '..', 'dist', 'lib', 'cli', 'main.js')
 const WAIT_MS = 10_000
 
 interface Cli {
@@ -72,40 +73,35 @@ async function freePort (): Promise<number> {
 
 /** Exports an incoming APItoolkit span, its outgoing call, and an unrelated span, in that order of ending. */
 async function sendSpans (t: Teardown, port: number): Promise<void> {
-  const provider = directProvider(t, `http://127.0.0.1:${port}`, 'cli-api')
+  const provider = directProvider(t, `http://127.0.0.1:${port}`, { 'service.name': 'cli-api', 'at-project-key': 'pk_0123456789abcdef' })
   const tracer = provider.getTracer('apitoolkit-fastify')
-  const { request, call } = requestWithCall(tracer)
-  call.setAttributes({
-    'apitoolkit.sdk_type': 'JsOutgoing',
-    'apitoolkit.parent_id': 'cli-1',
-    'http.request.method': 'GET',
-    'net.host.name': 'upstream.test',
-    'http.target': '/stock',
-    'http.response.status_code': 200
-  })
-  call.end([1700000000, 3_000_000])
-  request.setAttributes({
-    'apitoolkit.msg_id': 'cli-1',
-    'apitoolkit.sdk_type': 'JsFastify',
-    'apitoolkit.parent_id': '',
-    'http.request.method': 'POST',
-    'http.route': '/users/:id',
-    'http.target': '/users/9',
-    'http.response.status_code': 200,
-    'http.request.body': Buffer.from('{"password":"[CLIENT_REDACTED]"}').toString('base64'),
+  const request = startIncoming(tracer, 'cli-1', {
+    [ATTR.method]: 'POST',
+    [ATTR.route]: '/users/:id',
+    [ATTR.target]: '/users/9',
+    [ATTR.status]: 500,
+    [ATTR.requestBody]: b64('{"password":"[CLIENT_REDACTED]"}'),
     'http.response.header.content-type': 'application/json'
   })
+  startOutgoing(tracer, request, 'cli-1', {
+    [ATTR.method]: 'GET',
+    [ATTR.hostName]: 'upstream.test',
+    [ATTR.route]: '/stock',
+    [ATTR.target]: '/stock?sku=1',
+    [ATTR.status]: 200
+  }).end([1700000000, 3_000_000])
+  addException(request, 'Error', 'save failed', 'Error: save failed\n    at save (/app/users.js:1:1)\nCaused by: Error: disk full', [1700000000, 5_000_000])
+  request.setStatus({ code: SpanStatusCode.ERROR, message: 'save failed' })
   request.end([1700000000, 8_000_000])
   tracer.startSpan('unrelated', { startTime: [1700000000, 0] }).end([1700000000, 1_000_000])
   await provider.forceFlush()
 }
 
-
 t.before(() => {
   if (!fs.existsSync(CLI)) throw new Error(`${CLI} is missing: build first (npm run build)`)
 })
 
-t.test('--json prints one parseable line per span; SIGINT stops it with 0', async (t) => {
+t.test('--json prints one parseable line per span, events and status message included; SIGINT stops it with 0', async (t) => {
   const port = await freePort()
   const cli = runCli(t, ['--port', String(port), '--json'])
   t.equal(await listeningPort(cli), port)
@@ -123,6 +119,10 @@ t.test('--json prints one parseable line per span; SIGINT stops it with 0', asyn
   t.equal(request.requestBody, '{"password":"[CLIENT_REDACTED]"}')
   t.equal(request.startTimeUnixNano, '1700000000000000000')
   t.equal(request.resource['service.name'], 'cli-api')
+  t.equal(request.resource['at-project-key'], '…cdef', 'the project key is masked')
+  t.same(request.status, { code: 2, message: 'save failed' })
+  t.same(request.events.map((e: { name: string, timeUnixNano: string }) => [e.name, e.timeUnixNano]), [[EXCEPTION_EVENT, '1700000000005000000']])
+  t.equal(request.events[0].attributes['exception.message'], 'save failed')
   t.equal(spans[0].parentSpanId, request.spanId)
   cli.child.kill('SIGINT')
   t.same(await cli.exit, { code: 0, signal: null })
@@ -134,10 +134,13 @@ t.test('readable output: one block per request, the outgoing call nested; SIGTER
   const port = await listeningPort(cli)
   await sendSpans(t, port)
   const text = await until('the block', cli, () => cli.stdout().includes('span unrelated') ? cli.stdout() : undefined)
-  t.match(text, /^POST \/users\/:id → 200 in 8\.00 ms {2}\[cli-api\]\n {2}target: \/users\/9\n/)
+  t.match(text, /^POST \/users\/:id → 500 in 8\.00 ms {2}\[cli-api\] {2}\[span status ERROR: save failed\]\n {2}target: \/users\/9\n/)
   t.match(text, '\n  request body:\n    {\n      "password": "[CLIENT_REDACTED]"\n    }\n')
   t.match(text, '\n  response headers:\n    content-type: application/json\n')
-  t.match(text, '\n  outgoing calls (1):\n    GET upstream.test/stock → 200 in 2.00 ms\n')
+  t.match(text, '\n  response body: (not captured)\n')
+  t.match(text, '\n  errors (1):\n    Error: save failed  (at +5.00 ms)\n      at save (/app/users.js:1:1)\n      Caused by: Error: disk full\n')
+  t.match(text, '\n  outgoing calls (1):\n    GET upstream.test/stock → 200 in 2.00 ms\n      target: /stock?sku=1\n')
+  t.notMatch(text, '0123456789', 'the project key is never printed')
   t.match(text, /\nspan unrelated \(INTERNAL\) 1\.00 ms {2}\[cli-api\]/)
   cli.child.kill('SIGTERM')
   t.same(await cli.exit, { code: 0, signal: null })
@@ -147,15 +150,15 @@ t.test('an outgoing call still waiting for its request is printed when the colle
   const cli = runCli(t, ['--port', '0'])
   const port = await listeningPort(cli)
   const provider = directProvider(t, `http://127.0.0.1:${port}`)
-  const call = provider.getTracer('x').startSpan('apitoolkit-http-span', { kind: SpanKind.CLIENT })
-  call.setAttributes({ 'apitoolkit.sdk_type': 'JsOutgoing', 'apitoolkit.parent_id': 'never', 'http.request.method': 'GET', 'net.host.name': 'h', 'http.target': '/t' })
-  call.end()
+  const tracer = provider.getTracer('x')
+  // Its request span is never ended, so never sent.
+  startOutgoing(tracer, startIncoming(tracer, 'never', {}), 'never', { [ATTR.method]: 'GET', [ATTR.hostName]: 'h', [ATTR.route]: '/t', [ATTR.target]: '/t?x=1' }).end()
   await provider.forceFlush()
   await new Promise((resolve) => setTimeout(resolve, 200))
   t.equal(cli.stdout(), '', 'held back while its request may still come')
   cli.child.kill('SIGINT')
   t.same(await cli.exit, { code: 0, signal: null })
-  t.match(cli.stdout(), /^outgoing call GET h\/t → {2}in .*\(its request span was not received\)\n {2}parent msg_id: never /)
+  t.match(cli.stdout(), /^outgoing call GET h\/t → {2}in .*\(its request span was not received\)\n {2}parent msg_id: never .*\n {2}target: \/t\?x=1\n/)
 })
 
 t.test('a port already taken: exit code 2 and a clear message', async (t) => {
@@ -180,7 +183,7 @@ t.test('--out FILE appends the lines there, not to stdout', async (t) => {
     return l.length >= 4 ? l : undefined
   })
   t.equal(lines[0], 'earlier line', 'appended, not truncated')
-  t.same(lines.slice(1).map((line) => JSON.parse(line).name), ['apitoolkit-http-span', 'apitoolkit-http-span', 'unrelated'])
+  t.same(lines.slice(1).map((line) => JSON.parse(line).name), [SPAN_NAME, SPAN_NAME, 'unrelated'])
   t.equal(cli.stdout(), '')
   cli.child.kill('SIGTERM')
   t.same(await cli.exit, { code: 0, signal: null })
@@ -218,5 +221,5 @@ t.test('runCollectorCli in-process: given streams, stopped by an AbortSignal, le
   stop.abort()
   t.equal(await running, 0)
   t.equal(process.listenerCount('SIGINT'), sigintListeners)
-  t.same(out.trim().split('\n').map((l) => JSON.parse(l).name), ['apitoolkit-http-span', 'apitoolkit-http-span', 'unrelated'])
+  t.same(out.trim().split('\n').map((l) => JSON.parse(l).name), [SPAN_NAME, SPAN_NAME, 'unrelated'])
 })

@@ -7,7 +7,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import * as path from 'node:path'
 import { PassThrough } from 'node:stream'
-import { runRedactCli } from '../lib/cli/redact-command'
+import { runRedactCli } from '../../../lib/cli/redact-command'
 
 interface Run { code: number, stdout: string, stderr: string }
 
@@ -115,15 +115,35 @@ t.test('usage errors: exit 2 with the usage; --help: exit 0', async (t) => {
   t.match(help.stdout, /usage: apitoolkit-fastify redact --path/)
 })
 
+t.test('arguments: what follows --path is its value, -- ends the options, unknown forms are refused', async (t) => {
+  const dashed = await run(['--path', '-x'], '{}')
+  t.equal(dashed.code, 2)
+  t.match(dashed.stderr, /invalid JSONPath "-x"/, 'taken as the path, not as an option')
+  t.notMatch(dashed.stderr, /usage:/)
+  const ended = await run(['--path', '$.a', '--', '--help'])
+  t.equal(ended.code, 2)
+  t.match(ended.stderr, /cannot read --help/, 'after --, an argument is the input file')
+  const refused: Array<[string[], string]> = [[['--help=yes'], 'unknown option --help=yes'], [['-hx'], 'unknown option -hx']]
+  for (const [argv, message] of refused) {
+    const r = await run(argv, '{}')
+    t.equal(r.code, 2, argv.join(' '))
+    t.match(r.stderr, message)
+    t.match(r.stderr, /usage: apitoolkit-fastify redact/)
+  }
+  const attached = await run(['-p$.user.email', '--path', 'user.addresses[*].zip'], USER)
+  t.equal(attached.stdout, REDACTED_USER, '-p with its value attached')
+})
+
 t.test('too deep to print: exit 2 rather than a crash', async (t) => {
   const r = await run(['--path', '$..x'], '['.repeat(20000) + ']'.repeat(20000))
   t.equal(r.code, 2)
   t.match(r.stderr, /nested too deeply/)
 })
 
-const CLI = path.resolve(__dirname, '..', 'dist', 'lib', 'cli', 'main.js')
+const CLI = path.resolve(__dirname, '..', '..', '..', 'dist', 'lib', 'cli', 'main.js')
 
-t.test('the built command', { skip: existsSync(CLI) ? false : 'dist/lib/cli/main.js is not built' }, async (t) => {
+t.test('the built command redacts standard input and exits 2 for a bad path or bad JSON', async (t) => {
+  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: build first (npm run build)`)
   const ok = spawnSync(process.execPath, [CLI, 'redact', '--path', '$.user.email', '--path', '$.user.addresses[*].zip'], { input: USER, encoding: 'utf8' })
   t.equal(ok.status, 0, ok.stderr)
   t.equal(ok.stdout, REDACTED_USER)

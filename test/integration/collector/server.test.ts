@@ -1,6 +1,5 @@
-// The local collector end to end: real OpenTelemetry SDK + OTLP/gRPC exporter → real gRPC server →
-// hand-written decoder. Hand-encoded protobuf covers what the JS SDK never sends (kvlist, bytes,
-// unknown fields, groups).
+// The local collector over real gRPC: the official SDK's OTLP/gRPC exporter (or a raw gRPC client, for
+// bytes the SDK never sends) → the collector's server → its decoder, and its printer behind it.
 import t from 'tap'
 import * as http2 from 'node:http2'
 import * as net from 'node:net'
@@ -9,8 +8,12 @@ import { SpanKind, SpanStatusCode, context, createTraceState, trace, TraceFlags 
 import { BatchSpanProcessor, NodeTracerProvider, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-node'
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-grpc'
 import { resourceFromAttributes } from '@opentelemetry/resources'
-import { startCollector, PortInUseError, EXPORT_PATH, type Collector } from '../lib/collector/collector-server'
-import { decodeExportTraceServiceRequest, OtlpDecodeError } from '../lib/collector/otlp-decode'
+import { startCollector, PortInUseError, EXPORT_PATH, type Collector } from '../../../lib/collector/collector-server'
+import { decodeExportTraceServiceRequest, OtlpDecodeError } from '../../../lib/collector/otlp-decode'
+import { createSpanPrinter } from '../../../lib/collector/collector-format'
+import { ATTR, EXCEPTION_EVENT, EXCEPTION_MESSAGE, EXCEPTION_STACKTRACE, EXCEPTION_TYPE, SPAN_NAME } from '../../../lib/span/names'
+import { handEncodedRequest } from '../../helpers/protobuf'
+import { addException, b64, directProvider, startIncoming, startOutgoing } from '../../helpers/otlp-sender'
 
 /** The part of a tap test the helpers need. */
 interface Teardown { teardown: (fn: () => unknown) => void }
@@ -21,42 +24,6 @@ function provider (endpoint: string, batch = false, resource: Record<string, str
   const exporter = new OTLPTraceExporter({ url: endpoint })
   const processor = batch ? new BatchSpanProcessor(exporter, { scheduledDelayMillis: 50 }) : new SimpleSpanProcessor(exporter)
   return new NodeTracerProvider({ resource: resourceFromAttributes(resource), spanProcessors: [processor] })
-}
-
-// A minimal protobuf encoder, only for building test inputs.
-const enc = {
-  varint (value: bigint | number): Buffer {
-    let v = BigInt.asUintN(64, BigInt(value))
-    const bytes: number[] = []
-    do {
-      const low = Number(v & 0x7fn)
-      v >>= 7n
-      bytes.push(v === 0n ? low : low | 0x80)
-    } while (v !== 0n)
-    return Buffer.from(bytes)
-  },
-  key (field: number, wire: number): Buffer { return enc.varint(field * 8 + wire) },
-  len (field: number, payload: Buffer | string): Buffer {
-    const body = Buffer.isBuffer(payload) ? payload : Buffer.from(payload)
-    return Buffer.concat([enc.key(field, 2), enc.varint(body.length), body])
-  },
-  uint (field: number, value: bigint | number): Buffer { return Buffer.concat([enc.key(field, 0), enc.varint(value)]) },
-  fixed64 (field: number, value: bigint): Buffer {
-    const b = Buffer.alloc(8)
-    b.writeBigUInt64LE(value)
-    return Buffer.concat([enc.key(field, 1), b])
-  },
-  double (field: number, value: number): Buffer {
-    const b = Buffer.alloc(8)
-    b.writeDoubleLE(value)
-    return Buffer.concat([enc.key(field, 1), b])
-  },
-  fixed32 (field: number, value: number): Buffer {
-    const b = Buffer.alloc(4)
-    b.writeUInt32LE(value)
-    return Buffer.concat([enc.key(field, 5), b])
-  },
-  kv (key: string, anyValue: Buffer): Buffer { return Buffer.concat([enc.len(1, key), enc.len(2, anyValue)]) }
 }
 
 /** Sends raw request bytes to the collector's Export method, as any gRPC client would. */
@@ -88,7 +55,7 @@ async function collector (t: Teardown, options: Parameters<typeof startCollector
 
 // ---- end to end through the real exporter --------------------------------------------------------
 
-t.test('decodes every field of spans sent by the OTLP/gRPC exporter', async (t) => {
+t.test('decodes every field of spans sent by the OTLP/gRPC exporter, events and flags included', async (t) => {
   const c = await collector(t)
   t.match(c.endpoint, /^http:\/\/127\.0\.0\.1:\d+$/)
   t.equal(c.endpoint, `http://127.0.0.1:${c.port}`)
@@ -104,7 +71,7 @@ t.test('decodes every field of spans sent by the OTLP/gRPC exporter', async (t) 
     isRemote: true,
     traceState: createTraceState('vendor=abc,other=1')
   })
-  const parent = tracer.startSpan('apitoolkit-http-span', {
+  const parent = tracer.startSpan(SPAN_NAME, {
     kind: SpanKind.SERVER,
     startTime: [1700000000, 123456789],
     attributes: {
@@ -123,7 +90,9 @@ t.test('decodes every field of spans sent by the OTLP/gRPC exporter', async (t) 
       unicode: 'héllo ✓'
     }
   }, remote)
-  parent.addEvent('an event the collector skips', { ignored: 1 })
+  const stack = 'TypeError: charge failed\n    at charge (/app/orders.js:10:5)\nCaused by: Error: db down'
+  parent.addEvent(EXCEPTION_EVENT, { [EXCEPTION_TYPE]: 'TypeError', [EXCEPTION_MESSAGE]: 'charge failed', [EXCEPTION_STACKTRACE]: stack }, [1700000000, 500000000])
+  parent.addEvent('cache miss', { hits: 1 }, [1700000000, 600000000])
   parent.setStatus({ code: SpanStatusCode.ERROR, message: 'boom' })
   const child = tracer.startSpan('outgoing', { kind: SpanKind.CLIENT, startTime: [1700000000, 200000000] }, trace.setSpan(remote, parent))
   child.end([1700000000, 300000000])
@@ -132,7 +101,7 @@ t.test('decodes every field of spans sent by the OTLP/gRPC exporter', async (t) 
   const [sentChild, sentParent] = await c.waitForSpans(2)
   t.equal(c.spans.length, 2, 'exactly the two spans arrived')
 
-  t.equal(sentParent.name, 'apitoolkit-http-span')
+  t.equal(sentParent.name, SPAN_NAME)
   t.equal(sentParent.kind, 2, 'OTLP SERVER')
   t.equal(sentParent.traceId, '0af7651916cd43dd8448eb211c80319c')
   t.equal(sentParent.spanId, parent.spanContext().spanId)
@@ -142,6 +111,11 @@ t.test('decodes every field of spans sent by the OTLP/gRPC exporter', async (t) 
   t.equal(sentParent.startTimeUnixNano, 1700000000123456789n)
   t.equal(sentParent.endTimeUnixNano, 1700000001000000005n)
   t.same(sentParent.status, { code: 2, message: 'boom' })
+  t.same(sentParent.events, [
+    { timeUnixNano: 1700000000500000000n, name: EXCEPTION_EVENT, attributes: { [EXCEPTION_TYPE]: 'TypeError', [EXCEPTION_MESSAGE]: 'charge failed', [EXCEPTION_STACKTRACE]: stack } },
+    { timeUnixNano: 1700000000600000000n, name: 'cache miss', attributes: { hits: 1 } }
+  ], 'events in order, with their times and attributes')
+  t.equal(sentParent.flags, TraceFlags.SAMPLED | 0x100 | 0x200, 'sampled, and the parent is known to be remote')
   t.same(sentParent.attributes, {
     'http.route': '/users/:id',
     'http.response.status_code': 500,
@@ -173,6 +147,8 @@ t.test('decodes every field of spans sent by the OTLP/gRPC exporter', async (t) 
   t.equal(sentChild.endTimeUnixNano - sentChild.startTimeUnixNano, 100000000n)
   t.same(sentChild.status, { code: 0, message: '' })
   t.same(sentChild.attributes, {})
+  t.same(sentChild.events, [])
+  t.equal(sentChild.flags, TraceFlags.SAMPLED | 0x100, 'sampled, and the parent is known to be local')
 })
 
 t.test('a batch of many spans arrives whole, with the dropped-attribute count', async (t) => {
@@ -195,75 +171,16 @@ t.test('a batch of many spans arrives whole, with the dropped-attribute count', 
 
 // ---- hand-encoded requests through the gRPC path -------------------------------------------------
 
-function handEncodedRequest (): Buffer {
-  const any = {
-    str: (s: string) => enc.len(1, s),
-    bytes: (b: Buffer) => enc.len(7, b),
-    int: (n: bigint) => enc.uint(3, n),
-    double: (n: number) => enc.double(4, n)
-  }
-  const kvlist = enc.len(6, Buffer.concat([
-    enc.len(1, enc.kv('inner', any.str('x'))),
-    enc.len(1, enc.kv('nested', enc.len(5, enc.len(1, any.int(-1n)))))
-  ]))
-  const span = Buffer.concat([
-    enc.uint(99, 12345), // unknown varint field
-    enc.len(1, Buffer.from('0102030405060708090a0b0c0d0e0f10', 'hex')),
-    enc.len(2, Buffer.from('1112131415161718', 'hex')),
-    enc.fixed32(16, 0x301), // flags: a fixed32 this decoder does not keep
-    enc.len(5, 'hand-made'),
-    enc.uint(6, 5),
-    enc.fixed64(7, 10n),
-    enc.fixed64(8, 2n ** 64n - 1n),
-    enc.len(9, enc.kv('map', kvlist)),
-    enc.len(9, enc.kv('raw', any.bytes(Buffer.from([0, 255, 1])))),
-    enc.len(9, enc.kv('min', any.int(-(2n ** 63n)))),
-    enc.len(9, enc.kv('nan', any.double(Number.NaN))),
-    enc.len(9, enc.kv('unset', Buffer.alloc(0))),
-    enc.fixed64(98, 7n), // unknown fixed64
-    Buffer.concat([enc.key(97, 3), enc.uint(1, 1), enc.len(2, 'in a group'), enc.key(97, 4)]), // unknown group
-    enc.uint(5, 1), // a known field number with the wrong wire type is skipped, not misread
-    enc.len(15, Buffer.concat([enc.uint(1, 9), enc.len(2, 'bad'), enc.uint(3, 2)]))
-  ])
-  // The scope and the resource come after what they describe: allowed on the wire.
-  const scopeSpans = Buffer.concat([enc.len(2, span), enc.len(1, Buffer.concat([enc.len(1, 'hand'), enc.len(2, '0.1'), enc.len(3, 'attr')]))])
-  const resource = enc.len(1, enc.kv('service.name', any.str('svc')))
-  return enc.len(1, Buffer.concat([enc.len(2, scopeSpans), enc.len(3, 'https://schema'), enc.len(1, resource)]))
-}
-
-t.test('decodes kvlist, bytes, int64 extremes, and skips unknown fields of every wire type', async (t) => {
+t.test('hand-encoded bytes sent over gRPC decode as they do without it', async (t) => {
   const c = await collector(t)
   const { err } = await rawExport(c.endpoint, handEncodedRequest())
   t.equal(err, null)
-  const [span] = await c.waitForSpans(1)
-  t.equal(span.traceId, '0102030405060708090a0b0c0d0e0f10')
-  t.equal(span.spanId, '1112131415161718')
-  t.equal(span.parentSpanId, '')
-  t.equal(span.name, 'hand-made')
-  t.equal(span.kind, 5)
-  t.equal(span.startTimeUnixNano, 10n)
-  t.equal(span.endTimeUnixNano, 2n ** 64n - 1n, 'fixed64 is unsigned')
-  t.same(span.attributes.map, { inner: 'x', nested: [-1] })
-  t.ok(Buffer.isBuffer(span.attributes.raw))
-  t.same([...(span.attributes.raw as Buffer)], [0, 255, 1])
-  t.equal(span.attributes.min, -(2n ** 63n), 'negative int64 is two\'s complement, not zigzag')
-  t.ok(Number.isNaN(span.attributes.nan))
-  t.equal(span.attributes.unset, null, 'an empty AnyValue is null')
-  t.same(span.status, { code: 2, message: 'bad' })
-  t.same(span.scope, { name: 'hand', version: '0.1' })
-  t.same(span.resource, { 'service.name': 'svc' })
+  const spans = await c.waitForSpans(1)
+  t.same(spans, decodeExportTraceServiceRequest(handEncodedRequest()))
 })
 
-t.test('the decoder rejects malformed bytes, and the collector answers them with an error', async (t) => {
+t.test('bytes that do not decode are answered INVALID_ARGUMENT with the reason, and reported', async (t) => {
   const truncated = handEncodedRequest().subarray(0, 40)
-  t.throws(() => decodeExportTraceServiceRequest(truncated), OtlpDecodeError)
-  t.throws(() => decodeExportTraceServiceRequest(Buffer.from([0x0a, 0x05, 0x01])), /truncated/)
-  t.throws(() => decodeExportTraceServiceRequest(Buffer.from([0x00])), /field number 0/)
-  t.throws(() => decodeExportTraceServiceRequest(Buffer.from([0x0e])), /wire type 6/)
-  t.throws(() => decodeExportTraceServiceRequest(Buffer.from([0x0b, 0x08, 0x01])), /unterminated group/)
-  t.throws(() => decodeExportTraceServiceRequest(Buffer.alloc(11, 0xff)), /varint longer than 10 bytes/)
-  t.same(decodeExportTraceServiceRequest(Buffer.alloc(0)), [], 'an empty request has no spans')
-
   const decodeErrors: Error[] = []
   const c = await collector(t, { onDecodeError: (err) => decodeErrors.push(err) })
   const { err } = await rawExport(c.endpoint, truncated)
@@ -357,4 +274,46 @@ t.test('close() does not hang on a client that keeps its call open', async (t) =
   const took = Date.now() - started
   t.ok(took >= 900, `waited for the graceful shutdown first (${took} ms)`)
   t.ok(took < 2500, `then forced it (${took} ms)`)
+})
+
+// ---- end to end: exporter → gRPC → decoder → printer -------------------------------------------
+
+t.test('spans sent over gRPC print as one block: the outgoing call nested, errors, user, bodies', async (t) => {
+  const out: string[] = []
+  const printer = createSpanPrinter({ write: (s) => { out.push(s) }, orphanDelayMs: 10_000 })
+  const c = await collector(t, { onSpans: (spans) => printer.push(spans) })
+  const tracer = directProvider(t, c.endpoint, { 'service.name': 'e2e-api' }).getTracer('apitoolkit-fastify')
+  const request = startIncoming(tracer, 'e2e-1', {
+    [ATTR.method]: 'GET',
+    [ATTR.route]: '/orders/:id',
+    [ATTR.target]: '/orders/7',
+    [ATTR.status]: 200,
+    [ATTR.responseBody]: b64('{"id":7}'),
+    [ATTR.userId]: 'u_1',
+    [ATTR.tenantName]: 'Acme',
+    'http.request.header.authorization': '[CLIENT_REDACTED]'
+  })
+  // The outgoing call ends (and, with a simple processor, is exported) before its request.
+  startOutgoing(tracer, request, 'e2e-1', {
+    [ATTR.method]: 'GET',
+    [ATTR.hostName]: 'upstream.test',
+    [ATTR.route]: '/stock/:sku',
+    [ATTR.target]: '/stock/1?fresh=1',
+    [ATTR.status]: 200,
+    [ATTR.responseBody]: b64('"in stock"')
+  }).end([1700000000, 5_000_000])
+  await c.waitForSpans(1)
+  t.same(out, [], 'the call waits for its request')
+  addException(request, 'RangeError', 'bad sku', 'RangeError: bad sku\n    at check (/app/stock.js:3:9)\nCaused by: Error: sku 0', [1700000000, 6_000_000])
+  request.end([1700000000, 20_000_000])
+  await c.waitForSpans(2)
+  t.equal(out.length, 1)
+  t.match(out[0], /^GET \/orders\/:id → 200 in 20\.0 ms {2}\[e2e-api\]\n {2}target: \/orders\/7\n/)
+  t.match(out[0], '\n  user: id u_1\n  tenant: name Acme\n')
+  t.match(out[0], '\n    authorization: [CLIENT_REDACTED]\n')
+  t.match(out[0], '\n  request body: (not captured)\n')
+  t.match(out[0], '\n  response body:\n    {\n      "id": 7\n    }\n')
+  t.match(out[0], '\n  errors (1):\n    RangeError: bad sku  (at +6.00 ms)\n      at check (/app/stock.js:3:9)\n      Caused by: Error: sku 0\n')
+  t.match(out[0], '\n  outgoing calls (1):\n    GET upstream.test/stock/:sku → 200 in 4.00 ms\n      target: /stock/1?fresh=1\n')
+  t.match(out[0], '\n      response body: "in stock"\n')
 })
