@@ -17,13 +17,14 @@ export function decodeText (bytes: Buffer, charset: string | undefined): string 
 }
 
 /**
- * As much of the text of `bytes` as a JSON string of `maxBytes` can hold, decoded from at most `maxBytes`
- * UTF-8 bytes (cut between characters): every byte of text takes at least one in the JSON string.
+ * As much of the text of `bytes` as a JSON string of `maxBytes` can hold, decoded from a bounded part of
+ * UTF-8 bytes, cut between characters.
  */
 export function decodeTextPrefix (bytes: Buffer, charset: string | undefined, maxBytes: number): string {
-  if (!isUtf8Charset(charset) || bytes.length <= maxBytes) return decodeText(bytes, charset)
+  // Every byte of text takes at least one in the JSON string, but for a BOM's three, which take none.
+  let end = maxBytes + 3
+  if (!isUtf8Charset(charset) || bytes.length <= end) return decodeText(bytes, charset)
   // The first byte left out must not continue a kept character.
-  let end = maxBytes
   for (let back = 0; back < 3 && end > 0 && (bytes[end] & 0xc0) === 0x80; back++) end--
   return decodeText(bytes.subarray(0, end), charset)
 }

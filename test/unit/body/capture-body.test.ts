@@ -105,6 +105,7 @@ test('other text is a JSON string of it, cut between characters; with paths conf
   t.equal(capture('ab\ncd', 'text/plain', NO_REDACTION, 5), '"ab"', 'never inside an escape')
   t.equal(capture(Buffer.from('ab€😀cd'), 'text/plain', NO_REDACTION, 11), '"ab€😀"')
   t.equal(capture(Buffer.from('€'.repeat(100_000)), 'text/plain', NO_REDACTION, 9), '"€€"', 'a long text costs its start')
+  t.equal(capture(Buffer.from('\ufeff €' + 'x'.repeat(100)), 'text/plain', NO_REDACTION, 6), '" €"', 'a BOM takes no room')
   t.equal(capture(Buffer.from([0x68, 0xe9]), 'text/plain; charset=iso-8859-1'), '"hé"', 'in its charset')
   t.equal(capture(Buffer.from([0x61, 0xff]), 'text/plain'), '"a\ufffd"', 'a text type keeps bytes that are not UTF-8, replaced')
   t.equal(capture(Buffer.from([0x61, 0xff]), 'application/x-thing; charset=utf-8'), '"a\ufffd"', 'so does a charset')

@@ -2,6 +2,7 @@
 // far as the text is read.
 import { test } from 'tap'
 import fc from 'fast-check'
+import { isDeepStrictEqual } from 'node:util'
 import { cutJsonText } from '../../../lib/body/json-text'
 import { isStructuralPrefix, smallestSize } from './prefix'
 
@@ -63,4 +64,21 @@ test('for any JSON value, its text is cut to a structural prefix that parses and
     return out.length <= max && isStructuralPrefix(JSON.parse(out.toString()), JSON.parse(json))
   }), { numRuns: 1000 })
   t.pass('1000 random JSON texts')
+})
+
+test('with no limit it accepts exactly what JSON.parse accepts, and writes the same value', async (t) => {
+  const piece = fc.constantFrom('{', '}', '[', ']', ',', ':', ' ', '\n', '"a"', '"b\\n"', '"\\u00e9"', '"\\x"', '"', '1', '-0', '1.5e3', '01', '.',
+    'true', 'fals', 'null', 'e', '\\', '\u0001')
+  const nearJson = fc.oneof(fc.array(piece, { maxLength: 12 }).map((p) => p.join('')), fc.jsonValue().map((v) => JSON.stringify(v, null, 1)))
+  fc.assert(fc.property(nearJson, (s) => {
+    let parsed: unknown
+    try {
+      parsed = JSON.parse(s)
+    } catch {
+      return cutJsonText(s, Infinity) === null
+    }
+    const out = cutJsonText(s, Infinity)
+    return out instanceof Buffer && isDeepStrictEqual(JSON.parse(out.toString()), parsed)
+  }), { numRuns: 3000 })
+  t.pass('3000 texts, JSON or nearly')
 })
