@@ -1,89 +1,116 @@
-// JSON text of a value, written only as far as a span keeps it: a 1 MiB request body costs its first
-// maxBodyBytes to capture, not a full JSON.stringify.
+// JSON of a value, written only as far as a span keeps it: a 1 MiB request body costs its first
+// maxBodyBytes to capture, not a full JSON.stringify. The walk keeps its own stack, so no nesting depth
+// can overflow it.
+import { writeBounded, type JsonOutput } from './json-output'
 
-/** Ends the walk once enough text is written. */
-class Enough extends Error {}
+/** What JSON.stringify leaves out: undefined, functions, symbols. */
+const OMITTED: unique symbol = Symbol('omitted')
 
-// Past this depth the walk hands over to JSON.stringify, which says whether the value can be written.
-const MAX_DEPTH = 1000
-
-class Writer {
-  private readonly parts: string[] = []
-  private length = 0
-  private readonly seen = new Set<object>()
-
-  constructor (private readonly maxChars: number) {}
-
-  text (): string { return this.parts.join('') }
-
-  push (part: string): void {
-    this.parts.push(part)
-    this.length += part.length
-    if (this.length >= this.maxChars) throw new Enough()
+/** The value JSON.stringify writes in place of `value`: toJSON applied, boxed primitives unwrapped. */
+function jsonValue (value: unknown, key: string | number): unknown {
+  if ((typeof value === 'object' && value !== null) || typeof value === 'function' || typeof value === 'bigint') {
+    const toJSON = (value as { toJSON?: unknown }).toJSON
+    if (typeof toJSON === 'function') value = toJSON.call(value, String(key))
   }
-
-  /** Writes `value` as JSON.stringify would; false for what it leaves out (undefined, functions, symbols). */
-  value (value: unknown, key: string, depth: number): boolean {
-    if (value !== null && typeof value === 'object' && typeof (value as { toJSON?: unknown }).toJSON === 'function') {
-      value = (value as { toJSON: (key: string) => unknown }).toJSON(key)
-    }
-    if (value === null) { this.push('null'); return true }
-    switch (typeof value) {
-      case 'string': this.push(JSON.stringify(value)); return true
-      case 'number': this.push(Number.isFinite(value) ? String(value) : 'null'); return true
-      case 'boolean': this.push(value ? 'true' : 'false'); return true
-      case 'object': break
-      case 'bigint': throw new TypeError('Do not know how to serialize a BigInt')
-      default: return false
-    }
-    const obj = value as object
-    if (depth >= MAX_DEPTH || obj instanceof Number || obj instanceof String || obj instanceof Boolean) {
-      const text = JSON.stringify(obj)
-      if (text === undefined) return false
-      this.push(text)
-      return true
-    }
-    if (this.seen.has(obj)) throw new TypeError('Converting circular structure to JSON')
-    this.seen.add(obj)
-    if (Array.isArray(obj)) this.array(obj, depth)
-    else this.object(obj as Record<string, unknown>, depth)
-    this.seen.delete(obj)
-    return true
+  if (typeof value === 'object' && value !== null) {
+    if (value instanceof Number) return Number(value)
+    if (value instanceof String) return String(value)
+    if (value instanceof Boolean) return value.valueOf()
+    if (value instanceof BigInt) throw new TypeError('Do not know how to serialize a BigInt')
+    return value
   }
+  if (value === undefined || typeof value === 'function' || typeof value === 'symbol') return OMITTED
+  return value
+}
 
-  private array (items: unknown[], depth: number): void {
-    this.push('[')
-    for (let i = 0; i < items.length; i++) {
-      if (i > 0) this.push(',')
-      if (!this.value(items[i], String(i), depth + 1)) this.push('null')
-    }
-    this.push(']')
-  }
-
-  private object (obj: Record<string, unknown>, depth: number): void {
-    this.push('{')
-    let first = true
-    for (const key of Object.keys(obj)) {
-      const item = obj[key]
-      if (item === undefined || typeof item === 'function' || typeof item === 'symbol') continue
-      this.push(first ? JSON.stringify(key) + ':' : ',' + JSON.stringify(key) + ':')
-      first = false
-      this.value(item, key, depth + 1)
-    }
-    this.push('}')
-  }
+/** An object or array being written. */
+interface Frame {
+  readonly container: object
+  /** The object's keys; null for an array. */
+  readonly keys: readonly string[] | null
+  index: number
 }
 
 /**
- * The start of `JSON.stringify(value)`: the whole text, or a prefix of at least `maxChars` characters.
- * Undefined where JSON.stringify gives no text or would throw (a cycle, a BigInt, a nesting too deep).
+ * Writes `value` to `out` as JSON.stringify would, until the output is full. false when JSON.stringify
+ * gives no text for it; throws where JSON.stringify throws (a cycle, a BigInt).
  */
-export function boundedStringify (value: unknown, maxChars: number): string | undefined {
-  const writer = new Writer(maxChars)
+function writeValue (out: JsonOutput, value: unknown): boolean {
+  const frames: Frame[] = []
+  // The containers being written: meeting one of them again is a cycle. A shared object is not.
+  const open = new Set<object>()
+  const write = (v: unknown): void => {
+    if (typeof v === 'object' && v !== null) {
+      if (open.has(v)) throw new TypeError('Converting circular structure to JSON')
+      const isArray = Array.isArray(v)
+      out.open(isArray ? '[' : '{')
+      open.add(v)
+      frames.push({ container: v, keys: isArray ? null : Object.keys(v), index: 0 })
+    } else if (v === null) {
+      out.literal('null')
+    } else if (typeof v === 'string') {
+      out.stringValue(v)
+    } else if (typeof v === 'number') {
+      out.literal(Number.isFinite(v) ? String(v) : 'null')
+    } else if (typeof v === 'boolean') {
+      out.literal(v ? 'true' : 'false')
+    } else {
+      throw new TypeError('Do not know how to serialize a BigInt')
+    }
+  }
+  const root = jsonValue(value, '')
+  if (root === OMITTED) return false
+  write(root)
+  while (frames.length > 0) {
+    const f = frames[frames.length - 1]
+    if (f.keys === null) {
+      const items = f.container as unknown[]
+      if (f.index < items.length) {
+        const i = f.index++
+        const item = jsonValue(items[i], i)
+        write(item === OMITTED ? null : item)
+        continue
+      }
+    } else if (f.index < f.keys.length) {
+      const key = f.keys[f.index++]
+      const item = jsonValue((f.container as Record<string, unknown>)[key], key)
+      if (item !== OMITTED) {
+        out.memberNameValue(key)
+        write(item)
+      }
+      continue
+    }
+    out.close()
+    open.delete(f.container)
+    frames.pop()
+  }
+  return true
+}
+
+/**
+ * `JSON.stringify(value)` as UTF-8, cut structurally to at most `maxBytes`: equal to it when it fits.
+ * undefined where JSON.stringify gives no text or throws, and when not even the first value fits.
+ * `sizeHint`, the body's size as received when known: at most maxBytes lets the native JSON.stringify,
+ * faster than the walk, write it first.
+ */
+export function boundedStringify (value: unknown, maxBytes: number, sizeHint?: number): Buffer | undefined {
+  if (sizeHint !== undefined && sizeHint <= maxBytes) {
+    const text = nativeStringify(value)
+    // Redaction can make a value longer than it came; then the walk cuts it. Each UTF-16 unit takes at
+    // least one byte, so a longer text cannot fit.
+    if (text !== undefined && text.length <= maxBytes) {
+      const bytes = Buffer.from(text, 'utf8')
+      if (bytes.length <= maxBytes) return bytes
+    }
+  }
+  return writeBounded(maxBytes, (out) => writeValue(out, value)) ?? undefined
+}
+
+/** undefined where JSON.stringify throws: the walk then decides (it writes nestings too deep for the native one). */
+function nativeStringify (value: unknown): string | undefined {
   try {
-    return writer.value(value, '', 0) ? writer.text() : undefined
-  } catch (err) {
-    if (err instanceof Enough) return writer.text()
+    return JSON.stringify(value)
+  } catch {
     return undefined
   }
 }

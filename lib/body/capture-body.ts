@@ -1,53 +1,120 @@
+// A body as the span records it: always the UTF-8 bytes of a JSON document of at most maxBytes, since
+// APItoolkit parses every captured body as JSON (anything else shows as `{}`).
+import { isUtf8 } from 'node:buffer'
+import { compileRedaction, REDACTED, redactValue, type RedactionPlan } from '../redaction'
 import { boundedStringify } from './bounded-json'
-import { compileRedaction, REDACTED, redactJsonText, redactValue, type RedactionPlan } from '../redaction'
+import { bodyType, type BodyType } from './content-type'
+import { formFromObject, formFromText } from './form'
+import { writeBounded } from './json-output'
+import { cutJsonText } from './json-text'
+import { decodeText, decodeTextPrefix } from './text'
 
 /** For bodies already redacted, or with nothing to redact. */
 export const NO_REDACTION = compileRedaction([])
 
-/** A body as the span records it: redacted text or bytes, or undefined for no body. */
-export type CapturedBody = string | Buffer | undefined
+/** What the span records of a body: the UTF-8 bytes of a JSON document of at most maxBytes, or undefined for "not captured". */
+export type CapturedBody = Buffer | undefined
 
-export function isStream (value: unknown): boolean {
+const WITHHELD = JSON.stringify(REDACTED)
+
+/** The marker as a JSON string, in place of a whole body; undefined when maxBytes cannot hold it. */
+export function redactedBody (maxBytes: number): CapturedBody {
+  return WITHHELD.length <= maxBytes ? Buffer.from(WITHHELD) : undefined
+}
+
+function isStream (value: unknown): boolean {
   return typeof value === 'object' && value !== null && typeof (value as { pipe?: unknown }).pipe === 'function'
 }
 
-/** Text or bytes that may hold JSON: redacted field by field, or replaced whole when they cannot be parsed. */
-function captureText (text: string, original: string | Buffer, plan: RedactionPlan): CapturedBody {
-  if (plan.empty) return original
-  return redactJsonText(plan, text) ?? REDACTED
+/** A value already redacted; `sizeHint` as for boundedStringify. */
+function writeRedacted (value: unknown, maxBytes: number, sizeHint?: number): CapturedBody {
+  // The whole value replaced (a `$` path): the marker, never a piece of it.
+  if (value === REDACTED) return redactedBody(maxBytes)
+  return boundedStringify(value, maxBytes, sizeHint)
+}
+
+function captureValue (value: unknown, plan: RedactionPlan, maxBytes: number, sizeHint?: number): CapturedBody {
+  return writeRedacted(plan.empty ? value : redactValue(plan, value), maxBytes, sizeHint)
+}
+
+const NOT_JSON: unique symbol = Symbol('not JSON')
+
+function parseJson (text: string): unknown {
+  try {
+    return JSON.parse(text)
+  } catch {
+    return NOT_JSON
+  }
+}
+
+/** JSON text redacted and cut; NOT_JSON when it does not parse (as far as it is read, with nothing to redact). */
+function captureJsonText (text: string, plan: RedactionPlan, maxBytes: number): CapturedBody | typeof NOT_JSON {
+  const size = Buffer.byteLength(text, 'utf8')
+  if (!plan.empty) {
+    const parsed = parseJson(text)
+    if (parsed === NOT_JSON) return NOT_JSON
+    const redacted = redactValue(plan, parsed)
+    if (redacted !== parsed) return writeRedacted(redacted, maxBytes, size)
+  } else if (size <= maxBytes && parseJson(text) === NOT_JSON) {
+    return NOT_JSON
+  }
+  // Nothing redacted: the text as it came when it fits, else its tokens, without a second serialization.
+  if (size <= maxBytes) return Buffer.from(text, 'utf8')
+  const cut = cutJsonText(text, maxBytes)
+  return cut === null ? NOT_JSON : cut
+}
+
+/** Text that is not JSON: a JSON string of it while nothing is to be redacted, else the marker. */
+function captureOtherText (text: string, plan: RedactionPlan, maxBytes: number): CapturedBody {
+  if (!plan.empty) return redactedBody(maxBytes)
+  return writeBounded(maxBytes, (out) => {
+    out.stringValue(text)
+    return true
+  }) ?? undefined
+}
+
+function captureText (text: string, type: BodyType, plan: RedactionPlan, maxBytes: number): CapturedBody {
+  if (type.kind === 'form') return captureValue(formFromText(text), plan, maxBytes, text.length)
+  if (type.kind !== 'text') {
+    const json = captureJsonText(text, plan, maxBytes)
+    if (json !== NOT_JSON) return json
+  }
+  return captureOtherText(text, plan, maxBytes)
+}
+
+function captureBytes (bytes: Buffer, type: BodyType, plan: RedactionPlan, maxBytes: number): CapturedBody {
+  // Nothing says it is text: bytes that are not UTF-8 are binary.
+  if (type.kind === 'unknown' && type.charset === undefined && !isUtf8(bytes)) return undefined
+  if (type.kind === 'text') {
+    // Text only ever becomes a JSON string of its start: only that part is decoded.
+    return plan.empty ? captureOtherText(decodeTextPrefix(bytes, type.charset, maxBytes), plan, maxBytes) : redactedBody(maxBytes)
+  }
+  return captureText(decodeText(bytes, type.charset), type, plan, maxBytes)
+}
+
+/** A binary body (an ArrayBuffer or any view of one) as a Buffer over the same memory; undefined for others. */
+function bytesOf (body: unknown): Buffer | undefined {
+  if (body instanceof ArrayBuffer) return Buffer.from(body)
+  if (ArrayBuffer.isView(body)) return Buffer.from(body.buffer, body.byteOffset, body.byteLength)
+  return undefined
 }
 
 /**
- * Turns a body as the app sees it (parsed value, string, Buffer) into what the span records, redacted on a
- * copy, written only up to `maxBytes` for values the app gave as objects. Streams are never read. A value JSON
- * cannot represent (circular, BigInt, too deep) is not captured.
+ * Turns a body as the app sees it (a parsed value, a string, bytes, a stream) into what the span records:
+ * redacted on a copy by `plan`, written as JSON of at most `maxBytes` bytes, cut structurally when longer.
+ * undefined when it is not captured: no body or an empty one, binary, a stream (never read), a value JSON
+ * cannot write, or maxBytes too small for any document. `sizeHint`: the body's size in bytes as received,
+ * when known; at most maxBytes lets a parsed value be written by the faster native JSON.stringify.
  */
-export function captureBody (body: unknown, plan: RedactionPlan, maxBytes = Infinity): CapturedBody {
-  if (body === undefined || body === null) return undefined
-  if (typeof body === 'string') return captureText(body, body, plan)
-  if (Buffer.isBuffer(body)) return captureText(body.toString('utf8'), body, plan)
-  if (body instanceof Uint8Array) return captureBody(Buffer.from(body.buffer, body.byteOffset, body.byteLength), plan)
-  if (isStream(body)) return undefined
-  const value = plan.empty ? body : redactValue(plan, body)
-  if (maxBytes === Infinity) {
-    // Known to be small: the native writer is faster than the bounded one.
-    try {
-      return JSON.stringify(value)
-    } catch {
-      return undefined
-    }
-  }
-  // A UTF-8 byte per character at least, so maxBytes characters always hold the bytes the span keeps.
-  return boundedStringify(value, maxBytes)
-}
-
-/** Base64 of the first `maxBytes` bytes; `''` for no body. Only a bounded prefix of a long string is encoded. */
-export function encodeBody (body: CapturedBody, maxBytes: number): string {
-  if (body === undefined || body.length === 0) return ''
-  if (typeof body === 'string') {
-    // Every UTF-16 unit takes at least one UTF-8 byte, so this prefix still holds maxBytes bytes.
-    const prefix = body.length > maxBytes ? body.slice(0, maxBytes) : body
-    body = Buffer.from(prefix, 'utf8')
-  }
-  return (body.length > maxBytes ? body.subarray(0, maxBytes) : body).toString('base64')
+export function captureBody (
+  body: unknown, contentType: string | undefined, plan: RedactionPlan, maxBytes: number, sizeHint?: number
+): CapturedBody {
+  if (body === undefined || body === '' || isStream(body)) return undefined
+  const type = bodyType(contentType)
+  if (type.kind === 'binary') return undefined
+  if (typeof body === 'string') return captureText(body, type, plan, maxBytes)
+  const bytes = bytesOf(body)
+  if (bytes !== undefined) return bytes.length === 0 ? undefined : captureBytes(bytes, type, plan, maxBytes)
+  if (type.kind === 'form' && typeof body === 'object' && body !== null) return captureValue(formFromObject(body), plan, maxBytes)
+  return captureValue(body, plan, maxBytes, sizeHint)
 }

@@ -4,11 +4,12 @@ import {
   type Context, type Span, type TextMapSetter
 } from '@opentelemetry/api'
 import type { ObserveBody, ObserveClient, ObserveInit, ObserveOptions } from '../../types/index'
-import { captureBody, encodeBody, type CapturedBody } from '../body/capture-body'
+import { captureBody, redactedBody, type CapturedBody } from '../body/capture-body'
+import { contentTypeOf } from '../body/content-type'
 import { toErrorObject, type ErrorObject } from '../span/errors'
 import { headersToBag, type HeaderBag } from '../span/headers'
 import type { Instrumentation } from '../request/instrumentation'
-import { compileRedaction, REDACTED, type RedactionPlan } from '../redaction'
+import { compileRedaction, type RedactionPlan } from '../redaction/redaction'
 import type { RequestTrace } from '../request/request-trace'
 import { buildAttributes, pathParamsJson, searchParamsJson, SDK_TYPE_OUTGOING, SPAN_NAME, type SpanSettings } from '../span/attributes'
 
@@ -72,7 +73,6 @@ export function endOutgoingSpan (
   span: Span, trace: RequestTrace, msgId: string, req: OutgoingRequest, res: OutgoingResult, settings: SpanSettings
 ): void {
   const { url } = req
-  const maxBytes = trace.instrumentation.options.maxBodyBytes
   span.setAttributes(buildAttributes({
     hostName: url.host,
     msgId,
@@ -84,8 +84,8 @@ export function endOutgoingSpan (
     status: res.status,
     queryParams: searchParamsJson(url.search),
     pathParams: wildcardParams(req.urlWildcard, url.pathname),
-    requestBody: encodeBody(req.requestBody, maxBytes),
-    responseBody: encodeBody(res.responseBody, maxBytes),
+    requestBody: req.requestBody?.toString('base64') ?? '',
+    responseBody: res.responseBody?.toString('base64') ?? '',
     errors: res.errors,
     requestHeaders: req.requestHeaders,
     responseHeaders: res.responseHeaders
@@ -158,9 +158,9 @@ function cacheOf (inst: Instrumentation): RedactionCache {
   return cache
 }
 
-function captureWith (body: string | Buffer | undefined, plan: BodyPlan): CapturedBody {
+function captureWith (body: string | Buffer | undefined, contentType: string | undefined, plan: BodyPlan, maxBytes: number): CapturedBody {
   if (body === undefined) return undefined
-  return plan === null ? REDACTED : captureBody(body, plan)
+  return plan === null ? redactedBody(maxBytes) : captureBody(body, contentType, plan, maxBytes)
 }
 
 // ---- one observed call --------------------------------------------------------------------------------
@@ -245,7 +245,8 @@ class ObservedCall {
       method: methodOf(input, fetchInit),
       urlWildcard: options.urlWildcard,
       requestHeaders: headersToBag(headers),
-      requestBody: captureWith(bodyBytes(fetchInit.body), cache.planFor('request', options.redactRequestBody))
+      requestBody: captureWith(bodyBytes(fetchInit.body), headers.get('content-type') ?? undefined,
+        cache.planFor('request', options.redactRequestBody), trace.instrumentation.options.maxBodyBytes)
     }
   }
 
@@ -258,7 +259,8 @@ class ObservedCall {
     endOutgoingSpan(this.span, this.trace, this.msgId, this.request, {
       status,
       responseHeaders,
-      responseBody: captureWith(body, this.responsePlan),
+      responseBody: captureWith(body, contentTypeOf(responseHeaders['content-type']), this.responsePlan,
+        this.trace.instrumentation.options.maxBodyBytes),
       errors: error === undefined ? [] : errorList(error)
     }, this.settings)
   }

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto'
 import { createContextKey, SpanStatusCode, type Context, type Span } from '@opentelemetry/api'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { ApitoolkitRequest, ObserveClient } from '../../types/index'
-import { captureBody, encodeBody, NO_REDACTION, type CapturedBody } from '../body/capture-body'
+import { captureBody, NO_REDACTION, type CapturedBody } from '../body/capture-body'
+import { contentTypeOf } from '../body/content-type'
 import { toErrorObject, type ErrorObject } from '../span/errors'
 import type { Instrumentation } from './instrumentation'
 import { createObserveClient } from '../outgoing/observe-client'
@@ -68,9 +69,8 @@ export class RequestTrace implements ApitoolkitRequest {
   /** preValidation: the body as parsed, before validation or the handler can change it. */
   captureRequestBody (body: unknown, contentLength: string | undefined): void {
     const { requestPlan, maxBodyBytes } = this.instrumentation.options
-    // A body sent in no more bytes than the span keeps is written whole; only larger or unknown ones are cut.
-    const small = contentLength !== undefined && Number(contentLength) <= maxBodyBytes
-    this.requestBody = captureBody(body, requestPlan, small ? Infinity : maxBodyBytes)
+    const size = contentLength === undefined ? undefined : Number(contentLength)
+    this.requestBody = captureBody(body, this.request.headers['content-type'], requestPlan, maxBodyBytes, size)
   }
 
   /** preSerialization: redact the payload object before Fastify serializes it, on a copy. */
@@ -85,10 +85,12 @@ export class RequestTrace implements ApitoolkitRequest {
 
   private responseBody (): CapturedBody {
     const { responsePayload, redactedPayload } = this
-    if (redactedPayload === undefined) return captureBody(responsePayload, this.instrumentation.options.responsePlan, this.instrumentation.options.maxBodyBytes)
-    if (redactedPayload === AS_SENT) return captureBody(responsePayload, NO_REDACTION)
+    const { responsePlan, maxBodyBytes } = this.instrumentation.options
+    const type = contentTypeOf(this.reply.getHeader('content-type'))
+    if (redactedPayload === undefined) return captureBody(responsePayload, type, responsePlan, maxBodyBytes)
+    if (redactedPayload === AS_SENT) return captureBody(responsePayload, type, NO_REDACTION, maxBodyBytes)
     // The route's own serializer, so fields its response schema leaves out stay out of the span too.
-    return captureBody(this.reply.serialize(redactedPayload), NO_REDACTION)
+    return captureBody(this.reply.serialize(redactedPayload), type, NO_REDACTION, maxBodyBytes)
   }
 
   /**
@@ -121,8 +123,8 @@ export class RequestTrace implements ApitoolkitRequest {
         status,
         queryParams: queryParamsJson(request.query),
         pathParams: pathParamsJson(request.params),
-        requestBody: options.captureRequestBody ? encodeBody(this.requestBody, options.maxBodyBytes) : '',
-        responseBody: options.captureResponseBody ? encodeBody(this.responseBody(), options.maxBodyBytes) : '',
+        requestBody: options.captureRequestBody ? this.requestBody?.toString('base64') ?? '' : '',
+        responseBody: options.captureResponseBody ? this.responseBody()?.toString('base64') ?? '' : '',
         errors: this.errors,
         requestHeaders: request.headers,
         responseHeaders: reply.getHeaders()
