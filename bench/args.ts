@@ -1,4 +1,5 @@
-// Command-line flags of run.ts. `npm run bench -- --quick` passes them through npm.
+// Command-line flags: run.ts's, and the helpers the other entry points parse theirs with.
+// `npm run bench -- --quick` passes them through npm.
 import { parseArgs } from 'node:util'
 import { VARIANTS, type Variant } from './protocol'
 
@@ -27,7 +28,7 @@ export const USAGE = `usage: node dist/bench/run.js [flags]
   --variants a,b        main comparison only for these (default ${VARIANTS.join(',')})
   --quick               smoke run: 1 round, 1 s runs, 1 s warm-up, 10,000 requests for memory
   --skip-extra          skip the body-size and memory sections
-  --memory-requests N   requests of the memory section (default 100000)
+  --memory-requests N   64 KiB requests of the memory section (default 100000)
   --memory-every N      sample RSS every N requests (default 20000)
   --profile             servers run with --cpu-prof; profiles go to bench/profiles/
   --write               write the report to bench/RESULTS.md
@@ -44,15 +45,18 @@ export function number (flag: string, value: string | undefined, fallback: numbe
   return n
 }
 
+/** One variant's name, checked against the known variants. */
+export function variantName (flag: string, name: string): Variant {
+  if (!(VARIANTS as readonly string[]).includes(name)) {
+    throw new Error(`--${flag}: unknown variant '${name}' (known: ${VARIANTS.join(', ')})`)
+  }
+  return name as Variant
+}
+
 /** `--variants a,b`, checked against the known variants; all of them when the flag is absent. */
 export function variantList (value: string | undefined): Variant[] {
   if (value === undefined) return [...VARIANTS]
-  return value.split(',').map((name) => {
-    if (!(VARIANTS as readonly string[]).includes(name)) {
-      throw new Error(`--variants: unknown variant '${name}' (known: ${VARIANTS.join(', ')})`)
-    }
-    return name as Variant
-  })
+  return value.split(',').map((name) => variantName('variants', name))
 }
 
 export function parseBenchArgs (argv: string[]): BenchArgs {

@@ -1,43 +1,17 @@
-// The tracing pipeline every traced variant shares: a global NodeTracerProvider whose exporter does
-// the CPU work of a real OTLP export (protobuf serialization of each batch) without any network, so
-// the benchmark measures instrumentation cost, not a collector.
-import { ExportResultCode, type ExportResult } from '@opentelemetry/core'
-import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer'
-import {
-  BatchSpanProcessor,
-  NodeTracerProvider,
-  type ReadableSpan,
-  type SpanExporter
-} from '@opentelemetry/sdk-trace-node'
+// The trace pipeline the OpenTelemetry Node SDK sets up by default, for the variants that rely on a
+// global provider: a NodeTracerProvider registered globally (which also installs the
+// AsyncLocalStorage context manager and the W3C propagators), a BatchSpanProcessor with its
+// defaults, and the OTLP/gRPC trace exporter aimed at the collector.
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-grpc'
+import { resourceFromAttributes } from '@opentelemetry/resources'
+import { BatchSpanProcessor, NodeTracerProvider } from '@opentelemetry/sdk-trace-node'
 
-/** Serializes each batch to OTLP protobuf, counts its spans and discards the bytes. */
-export class CountingProtobufExporter implements SpanExporter {
-  spans = 0
-
-  export (spans: ReadableSpan[], resultCallback: (result: ExportResult) => void): void {
-    ProtobufTraceSerializer.serializeRequest(spans)
-    this.spans += spans.length
-    resultCallback({ code: ExportResultCode.SUCCESS })
-  }
-
-  async shutdown (): Promise<void> {}
-}
-
-export interface BenchPipeline {
-  /** Spans the exporter has serialized so far. */
-  spansExported (): number
-  /** Exports every span still queued, so counts taken after it are complete. */
-  flush (): Promise<void>
-}
-
-/** Installs the pipeline as the global provider. Call before the instrumentation is registered. */
-export function installGlobalPipeline (): BenchPipeline & { provider: NodeTracerProvider } {
-  const exporter = new CountingProtobufExporter()
-  const provider = new NodeTracerProvider({ spanProcessors: [new BatchSpanProcessor(exporter)] })
+/** `collector` is an http:// URL: the exporter then talks plaintext gRPC, like the plugin. */
+export function installGlobalPipeline (collector: string): NodeTracerProvider {
+  const provider = new NodeTracerProvider({
+    resource: resourceFromAttributes({ 'service.name': 'bench' }),
+    spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter({ url: collector }))]
+  })
   provider.register()
-  return {
-    provider,
-    spansExported: () => exporter.spans,
-    flush: () => provider.forceFlush()
-  }
+  return provider
 }

@@ -1,30 +1,41 @@
-// Messages between the runner and a server process over the child_process IPC channel. Stats travel
-// over IPC rather than an HTTP route so that nothing but the measured routes is served.
-
-export const VARIANTS = ['bare', 'span-only', 'plugin-off', 'plugin-full', 'fastify-otel'] as const
-export type Variant = typeof VARIANTS[number]
+// Messages between the runner and its child processes (benchmark servers and the sink) over the
+// child_process IPC channel. Stats travel over IPC rather than an HTTP route so that nothing but the
+// measured routes is served.
 
 /**
- * `global`: the shared counting pipeline, installed as the global provider (the plugin must use it).
- * `unreachable`: no global provider; the plugin builds its own OTLP/gRPC pipeline, aimed at a port
- * nothing listens on.
+ * `bare`: Fastify alone. `plugin-full`: the plugin with full capture, exporting on its own.
+ * `fastify-otel`: @fastify/otel on a global OpenTelemetry pipeline. `http-instr`: that pipeline with
+ * @opentelemetry/instrumentation-http. `http-instr-plugin`: the same plus the plugin.
  */
-export const PIPELINES = ['global', 'unreachable'] as const
-export type Pipeline = typeof PIPELINES[number]
+export const VARIANTS = ['bare', 'plugin-full', 'fastify-otel', 'http-instr', 'http-instr-plugin'] as const
+export type Variant = typeof VARIANTS[number]
 
 /** An address where no collector listens: exports fail fast and the plugin must drop, not hoard. */
 export const UNREACHABLE_COLLECTOR = 'http://127.0.0.1:1'
 
 export type RunnerMessage = { type: 'stats' } | { type: 'stop' }
 
+export interface FailedMessage { type: 'failed', message: string }
+
 export interface ServerStats {
   rssBytes: number
   heapUsedBytes: number
-  /** Spans the counting exporter has serialized, after a flush; null without the global pipeline. */
-  spansExported: number | null
 }
 
 export type ServerMessage =
   | { type: 'ready', port: number }
-  | { type: 'failed', message: string }
+  | FailedMessage
   | ({ type: 'stats' } & ServerStats)
+
+/** What one sink listener has received since it started. */
+export interface SinkStats {
+  /** Export calls answered. */
+  calls: number
+  /** Bytes of the ExportTraceServiceRequest messages, as gRPC delivered them (not decoded). */
+  bytes: number
+}
+
+export type SinkMessage =
+  | { type: 'ready', ports: number[] }
+  | FailedMessage
+  | { type: 'stats', listeners: SinkStats[] }

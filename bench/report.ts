@@ -1,31 +1,25 @@
-// Turns measurements into Markdown. Every number printed comes from a Cell or MemorySample.
+// Turns measurements of `npm run bench` into Markdown. Every number printed comes from a Cell or a
+// MemorySample.
 import { firstLine } from './errors'
+import { DASH, factor, integer, markdownTable, mb, median, percent } from './format'
 import type { Cell, Matrix, MemorySample } from './measure'
+import type { Variant } from './protocol'
+import { arrivalLines, memoryLines, p99Line, shareLines } from './targets'
 import type { RequestSpec } from './workload'
 
-export function median (values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b)
-  const mid = sorted.length >> 1
-  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
-}
-
-const mb = (bytes: number): string => (bytes / 1024 / 1024).toFixed(1)
-const integer = (n: number): string => Math.round(n).toLocaleString('en-US')
-const DASH = '—'
-
-export function markdownTable (headers: string[], rows: string[][]): string {
-  const line = (cells: string[]): string => `| ${cells.join(' | ')} |`
-  return [line(headers), line(headers.map(() => '---')), ...rows.map(line)].join('\n')
-}
-
-/** Median requests/s of `cell` over bare Fastify's on the same request. */
-function ratioToBare (matrix: Matrix, cell: Cell, request: RequestSpec): number | undefined {
+/** Median requests/s of `variant` over bare Fastify's on the same request. */
+function shareOfBare (matrix: Matrix, variant: Variant, request: RequestSpec): number | undefined {
+  const cell = matrix.cell(variant, request)
   const bare = matrix.cell('bare', request)
-  if (bare === undefined) return undefined
+  if (cell === undefined || bare === undefined) return undefined
   return median(cell.requestsPerSecond) / median(bare.requestsPerSecond)
 }
 
-const percent = (ratio: number | undefined): string => ratio === undefined ? DASH : `${(ratio * 100).toFixed(0)}%`
+function p99OverBare (matrix: Matrix, cell: Cell, request: RequestSpec): number | undefined {
+  const bare = matrix.cell('bare', request)
+  // autocannon reports whole milliseconds: a bare p99 of 0 would make any ratio infinite.
+  return bare === undefined ? undefined : median(cell.p99Ms) / Math.max(median(bare.p99Ms), 1)
+}
 
 /** One row per request and variant, grouped by request so each variant sits next to bare. */
 export function matrixTable (matrix: Matrix): string {
@@ -34,90 +28,93 @@ export function matrixTable (matrix: Matrix): string {
     for (const variant of matrix.variants) {
       const cell = matrix.cell(variant, request)
       if (cell === undefined) {
-        rows.push([request.name, variant, matrix.failed.has(variant) ? 'failed' : 'not measured', '', '', '', '', '', ''])
+        rows.push([request.name, variant, matrix.failed.has(variant) ? 'failed' : 'not measured', '', '', '', '', '', '', ''])
         continue
       }
-      const spans = cell.spansExported
       rows.push([
         request.name,
         variant,
         integer(median(cell.requestsPerSecond)),
-        percent(ratioToBare(matrix, cell, request)),
+        percent(shareOfBare(matrix, variant, request)),
         median(cell.p99Ms).toFixed(0),
+        factor(p99OverBare(matrix, cell, request)),
         mb(median(cell.rssBytes)),
-        spans === null ? DASH : integer(spans),
-        spans === null || cell.sent === 0 ? DASH : (spans / cell.sent).toFixed(2),
+        integer(cell.sinkCalls),
+        cell.served === 0 ? DASH : integer(cell.sinkBytes / cell.served),
         integer(cell.failures)
       ])
     }
   }
   const table = markdownTable(
-    ['request', 'variant', 'req/s', 'vs bare', 'p99 ms', 'RSS MB', 'spans exported', 'spans/req', 'failed req'],
+    ['request', 'variant', 'req/s', 'vs bare', 'p99 ms', 'p99 ÷ bare', 'RSS MB', 'export calls', 'bytes/req to sink', 'failed req'],
     rows
   )
   const notes = [
-    ...[...matrix.failed].map(([variant, reason]) => `- ${variant} ${firstLine(reason)}`),
-    ...unusedProviderNotes(matrix)
+    ...[...matrix.failed].map(([variant, reason]) => `- ${variant} failed: ${firstLine(reason)}`),
+    ...sinkNotes(matrix)
   ]
-  return notes.length === 0 ? table : [table, '', ...notes].join('\n')
+  return [table, '', ...notes].join('\n')
 }
 
-/** A traced variant that exported nothing did not use the global provider (SPEC §7 requires it). */
-function unusedProviderNotes (matrix: Matrix): string[] {
-  return matrix.variants.filter((variant) => variant !== 'bare').flatMap((variant) => {
-    const silent = matrix.requests.some((request) => matrix.cell(variant, request)?.spansExported === 0)
-    return silent ? [`- ${variant} exported no span through the global provider on some request: it did not use it`] : []
-  })
+function sinkNotes (matrix: Matrix): string[] {
+  return arrivalLines(matrix.variants.flatMap((variant) => matrix.requests.flatMap((request) => {
+    const cell = matrix.cell(variant, request)
+    return cell === undefined ? [] : [{ variant, request: request.name, bytes: cell.sinkBytes }]
+  })))
 }
 
 export const MATRIX_LEGEND = [
-  'req/s (completed requests over the run\'s time) and p99 are medians over rounds; RSS is the',
-  'server\'s right after the measured run, median over rounds; spans exported (counted after flushing',
-  'the span queue) and requests sent, for spans/req, are totals over the measured runs; failed req',
-  'counts non-2xx responses, socket errors and timeouts.'
+  'req/s (completed requests over the run\'s time) and p99 are medians over rounds, each with its ratio',
+  'to bare Fastify\'s median; RSS is the server\'s right after the measured run, median over rounds.',
+  'Export calls and bytes are what the sink received from the servers over their whole life (warm-ups',
+  'included, queues flushed at their graceful stop), totals over rounds; bytes/req divides them by',
+  'every request those servers were sent. failed req counts non-2xx responses, socket errors and',
+  'timeouts of the measured runs.'
 ].join('\n')
 
-/** Issue 5's targets, checked against this run's medians (a report, not a test). */
-export function targetLines (matrix: Matrix): string[] {
-  return matrix.requests.map((request) => {
-    const full = matrix.cell('plugin-full', request)
-    const otel = matrix.cell('fastify-otel', request)
-    if (full === undefined) return `- ${request.name}: plugin-full not measured`
-    const ratio = ratioToBare(matrix, full, request)
-    const parts = [
-      ratio === undefined
-        ? 'no bare baseline'
-        : `${percent(ratio)} of bare (target ≥ 70%, stretch 80%): ${ratio >= 0.7 ? 'met' : 'NOT met'}`
-    ]
-    if (otel !== undefined) {
-      const ahead = median(full.requestsPerSecond) > median(otel.requestsPerSecond)
-      parts.push(`${ahead ? 'ahead of' : 'NOT ahead of'} @fastify/otel`)
-    }
-    const spanOnly = matrix.cell('span-only', request)
-    const ceiling = spanOnly === undefined ? undefined : ratioToBare(matrix, spanOnly, request)
-    if (ceiling !== undefined) parts.push(`the span alone (span-only) at ${percent(ceiling)} of bare`)
-    return `- ${request.name}: plugin-full at ${parts.join('; ')}`
-  })
+export function throughputTargetLines (matrix: Matrix): string[] {
+  return shareLines('throughput', matrix.requests.map((request) => ({
+    request: request.name,
+    pluginFull: shareOfBare(matrix, 'plugin-full', request),
+    fastifyOtel: shareOfBare(matrix, 'fastify-otel', request)
+  })))
 }
 
-export function memoryTable (samples: MemorySample[]): string {
-  return markdownTable(
-    ['requests served', 'RSS MB', 'heap used MB', 'p99 ms of the batch', 'failed req'],
-    samples.map((s) => [
-      integer(s.served),
-      mb(s.rssBytes),
-      mb(s.heapUsedBytes),
-      s.p99Ms === null ? DASH : s.p99Ms.toFixed(0),
-      integer(s.failures)
-    ])
-  )
+export function p99TargetLine (matrix: Matrix, request: RequestSpec): string {
+  const p99 = (variant: Variant): number | undefined => {
+    const cell = matrix.cell(variant, request)
+    return cell === undefined ? undefined : median(cell.p99Ms)
+  }
+  return p99Line(request.name, p99('bare'), p99('plugin-full'))
 }
 
-/** RSS change between the first loaded sample and the last: near zero once the queue is full. */
-export function memoryGrowthLine (samples: MemorySample[]): string {
-  if (samples.length < 3) return ''
-  const first = samples[1]
-  const last = samples[samples.length - 1]
-  const delta = (last.rssBytes - first.rssBytes) / 1024 / 1024
-  return `RSS change from ${integer(first.served)} to ${integer(last.served)} requests: ${delta >= 0 ? '+' : ''}${delta.toFixed(1)} MB.`
+export interface MemoryRun {
+  variant: Variant
+  /** Undefined when the run failed, with the reason in `error`. */
+  samples?: MemorySample[]
+  error?: string
+}
+
+/** One row per sample, each variant's figures side by side. */
+export function memoryTable (runs: MemoryRun[]): string {
+  const measured = runs.filter((run): run is MemoryRun & { samples: MemorySample[] } => run.samples !== undefined)
+  const longest = measured.reduce<MemorySample[]>((a, run) => run.samples.length > a.length ? run.samples : a, [])
+  const headers = ['requests served', ...measured.flatMap(({ variant }) =>
+    [`${variant} RSS MB`, `${variant} heap MB`, `${variant} p99 ms`, `${variant} failed req`])]
+  const rows = longest.map((_, i) => [
+    integer(longest[i].served),
+    ...measured.flatMap(({ samples }) => {
+      const s = samples[i]
+      if (s === undefined) return [DASH, DASH, DASH, DASH]
+      return [mb(s.rssBytes), mb(s.heapUsedBytes), s.p99Ms === null ? DASH : s.p99Ms.toFixed(0), integer(s.failures)]
+    })
+  ])
+  const failures = runs.filter((run) => run.error !== undefined).map((run) => `- ${run.variant} not measured: ${firstLine(run.error ?? '')}`)
+  return [markdownTable(headers, rows), ...(failures.length === 0 ? [] : ['', ...failures])].join('\n')
+}
+
+export function memoryTargetLines (runs: MemoryRun[]): string[] {
+  const rss = (variant: Variant): number[] | undefined =>
+    runs.find((run) => run.variant === variant)?.samples?.map((s) => s.rssBytes)
+  return memoryLines(rss('bare'), rss('plugin-full'))
 }

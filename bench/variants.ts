@@ -1,5 +1,6 @@
-// How each variant instruments the Fastify app. Everything variant-specific lives here so the
-// server's routes are identical across variants.
+// How each variant instruments the Fastify app once it exists. Everything variant-specific that
+// happens after Fastify is loaded lives here, so the routes are identical across variants; what
+// must happen before (instrumentation-http, the global provider) is in tracing.ts.
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { FastifyOtelInstrumentation } from '@fastify/otel'
@@ -7,10 +8,12 @@ import type { FastifyInstance, FastifyPluginAsync } from 'fastify'
 import type { NodeTracerProvider } from '@opentelemetry/sdk-trace-node'
 import type { ApitoolkitOptions } from 'apitoolkit-fastify'
 import { errorMessage, firstLine } from './errors'
-import { UNREACHABLE_COLLECTOR, type Pipeline, type Variant } from './protocol'
-import { spanOnlyPlugin } from './span-only'
+import type { Variant } from './protocol'
 
-/** Issue 5's full-capture configuration. */
+/**
+ * Full capture: both bodies, and redaction on every path of the workload's requests (a header,
+ * two request body fields, a field in each element of a response array).
+ */
 const FULL_CAPTURE: ApitoolkitOptions = {
   serviceName: 'bench',
   captureRequestBody: true,
@@ -19,8 +22,6 @@ const FULL_CAPTURE: ApitoolkitOptions = {
   redactRequestBody: ['$.user.email', '$.user.credit_card'],
   redactResponseBody: ['$.user.addresses[*].zip']
 }
-
-const CAPTURE_OFF: ApitoolkitOptions = { serviceName: 'bench' }
 
 /** dist/lib/index.js, loaded at run time: the plugin is built separately and may not exist yet. */
 function loadPlugin (): FastifyPluginAsync<ApitoolkitOptions> {
@@ -40,31 +41,25 @@ function loadPlugin (): FastifyPluginAsync<ApitoolkitOptions> {
 }
 
 /**
- * Registers the variant's instrumentation on `app`, before any route. `provider` is the global
- * pipeline's provider, absent for bare Fastify and for the `unreachable` pipeline.
+ * Registers the variant's instrumentation on `app`, before any route. `collector` is the plugin's
+ * `otlpEndpoint`; `provider` is the global provider that tracing.ts installed, if any.
  */
 export async function instrument (
   app: FastifyInstance,
   variant: Variant,
-  pipeline: Pipeline,
+  collector: string,
   provider: NodeTracerProvider | undefined
 ): Promise<void> {
   switch (variant) {
     case 'bare':
+    case 'http-instr':
       return
-    case 'span-only':
-      if (provider === undefined) throw new Error('span-only needs the global pipeline')
-      await app.register(spanOnlyPlugin)
+    case 'plugin-full':
+    case 'http-instr-plugin':
+      await app.register(loadPlugin(), { ...FULL_CAPTURE, otlpEndpoint: collector })
       return
-    case 'plugin-off':
-    case 'plugin-full': {
-      const options = variant === 'plugin-full' ? FULL_CAPTURE : CAPTURE_OFF
-      const endpoint = pipeline === 'unreachable' ? { otlpEndpoint: UNREACHABLE_COLLECTOR } : {}
-      await app.register(loadPlugin(), { ...options, ...endpoint })
-      return
-    }
     case 'fastify-otel': {
-      if (provider === undefined) throw new Error('fastify-otel needs the global pipeline')
+      if (provider === undefined) throw new Error('fastify-otel needs the global provider')
       // As @fastify/otel's README shows for Fastify 5: an instrumentation given the provider, whose
       // plugin is awaited before routes are declared.
       const instrumentation = new FastifyOtelInstrumentation()
