@@ -2,16 +2,16 @@ import type { FastifyRequest } from 'fastify'
 import type { ObserveClient, ObserveOptions } from '../types/index'
 import { createObserveClient } from './outgoing/observe-client'
 import { plugin } from './plugin'
-import { traceOf } from './request/request-trace'
+import { recordOf, RequestFacade } from './request/facade'
 
 /** Records a handled error in the span of `request`, like the Flask guide's `report_error(request, e)`. */
 function reportError (request: FastifyRequest, error: unknown): void {
-  traceOf(request)?.reportError(error)
+  if (request.apitoolkit instanceof RequestFacade) request.apitoolkit.reportError(error)
 }
 
 /** The request's outgoing client with `options` as per-call defaults, like the guide's `observe_request`. */
 function observeRequest (request: FastifyRequest, options?: ObserveOptions): ObserveClient {
-  return createObserveClient(traceOf(request), options)
+  return createObserveClient(recordOf(request.apitoolkit), options)
 }
 
 // The shape of Fastify's own plugins: `require()` gives the plugin, with the rest as its properties, which

@@ -1,21 +1,19 @@
-import { context, trace } from '@opentelemetry/api'
+import { context } from '@opentelemetry/api'
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks'
 import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction, RouteOptions } from 'fastify'
 import fp from 'fastify-plugin'
 import type { ApitoolkitOptions, ApitoolkitRequest } from '../types/index'
-import { createInstrumentation, type Instrumentation } from './request/instrumentation'
+import { startExport } from './export/start-export'
 import { ApitoolkitOptionsError, resolveOptions } from './options/resolve-options'
-import { createPipeline, startServerSpan } from './export/pipeline'
 import { startOutgoingMonitor } from './outgoing/undici-monitor'
 import { redactValue } from './redaction'
-import { RequestTrace, traceOf, UNTRACED } from './request/request-trace'
+import { recordOf, RequestFacade, UNTRACED } from './request/facade'
+import { createPluginState, type PluginState } from './request/plugin-state'
+import { RequestRecord } from './request/request-record'
 import { markTraced, watchUnrouted } from './request/unrouted'
+import { hasGlobalTracerProvider } from './span/trace-context'
 
 type Done = HookHandlerDoneFunction
-
-function startTrace (inst: Instrumentation, request: FastifyRequest, reply: FastifyReply): RequestTrace {
-  const { span, parent } = startServerSpan(inst.pipeline, request.headers)
-  return new RequestTrace(inst, request, reply, span, trace.setSpan(parent, span))
-}
 
 function isIgnored (ignoreRoutes: ReadonlySet<string>, request: FastifyRequest): boolean {
   if (ignoreRoutes.size === 0) return false
@@ -26,40 +24,37 @@ function isIgnored (ignoreRoutes: ReadonlySet<string>, request: FastifyRequest):
 }
 
 /** Runs one of the plugin's own steps so that whatever it throws is logged and never reaches the app. */
-function guarded (inst: Instrumentation, where: string, step: () => void): void {
+function guarded (plugin: PluginState, where: string, step: () => void): void {
   try {
     step()
   } catch (err) {
-    inst.fail(err, where)
+    plugin.fail(err, where)
   }
 }
 
-function addHooks (app: FastifyInstance, inst: Instrumentation): void {
-  const { options } = inst
+function addHooks (app: FastifyInstance, plugin: PluginState): void {
+  const { options, activateContext } = plugin
 
   app.addHook('onRequest', function apitoolkitOnRequest (request: FastifyRequest, reply: FastifyReply, done: Done) {
-    let started: RequestTrace | undefined
+    let record: RequestRecord | undefined
     // try/catch in place rather than guarded(): no closure per request on the two hooks every request runs.
     try {
-      if (!isIgnored(options.ignoreRoutes, request)) started = startTrace(inst, request, reply)
+      if (!isIgnored(options.ignoreRoutes, request)) record = new RequestRecord(plugin, request, reply)
     } catch (err) {
-      inst.fail(err, 'starting the span')
+      plugin.fail(err, 'starting the span')
     }
     markTraced(request.raw)
-    if (started === undefined) {
-      request.apitoolkit = UNTRACED
-      return done()
-    }
-    request.apitoolkit = started
+    request.apitoolkit = record === undefined ? UNTRACED : new RequestFacade(record)
     // Hooks and a body-less handler run from done(), so they see the span as the active one.
-    context.with(started.context, done)
+    if (record?.context !== undefined) context.with(record.context, done)
+    else done()
   })
 
   if (options.captureRequestBody) {
     // Before validation, which may coerce or strip fields, and before the handler can change the body.
     app.addHook('preValidation', function apitoolkitPreValidation (request: FastifyRequest, _reply: FastifyReply, done: Done) {
-      const t = traceOf(request)
-      if (t !== undefined) guarded(inst, 'capturing the request body', () => { t.captureRequestBody(request.body, request.headers['content-length']) })
+      const record = recordOf(request.apitoolkit)
+      if (record !== undefined) guarded(plugin, 'capturing the request body', () => { record.captureRequestBody(request.body) })
       done()
     })
   }
@@ -67,62 +62,68 @@ function addHooks (app: FastifyInstance, inst: Instrumentation): void {
   if (options.captureResponseBody) {
     if (!options.responsePlan.empty) {
       app.addHook('preSerialization', function apitoolkitPreSerialization (request: FastifyRequest, _reply: FastifyReply, payload: unknown, done: (err: null, payload: unknown) => void) {
-        const t = traceOf(request)
-        if (t !== undefined) guarded(inst, 'redacting the response body', () => { t.redactPayload(redactValue(options.responsePlan, payload), payload) })
+        const record = recordOf(request.apitoolkit)
+        if (record !== undefined) guarded(plugin, 'redacting the response body', () => { record.redactPayload(redactValue(options.responsePlan, payload), payload) })
         done(null, payload)
       })
     }
     app.addHook('onSend', function apitoolkitOnSend (request: FastifyRequest, _reply: FastifyReply, payload: unknown, done: (err: null, payload: unknown) => void) {
-      const t = traceOf(request)
-      if (t !== undefined) t.keepResponsePayload(payload)
+      recordOf(request.apitoolkit)?.keepResponsePayload(payload)
       done(null, payload)
     })
   }
 
   app.addHook('onError', function apitoolkitOnError (request: FastifyRequest, _reply: FastifyReply, error: Error, done: Done) {
-    const t = traceOf(request)
-    if (t !== undefined) guarded(inst, 'recording an error', () => { t.reportError(error) })
+    const record = recordOf(request.apitoolkit)
+    if (record !== undefined) guarded(plugin, 'recording an error', () => { record.span.recordError(error) })
     done()
   })
 
   app.addHook('onResponse', function apitoolkitOnResponse (request: FastifyRequest, _reply: FastifyReply, done: Done) {
-    const t = traceOf(request)
-    if (t !== undefined) {
+    const record = recordOf(request.apitoolkit)
+    if (record !== undefined) {
       try {
-        t.finish()
+        record.finish()
       } catch (err) {
-        inst.fail(err, 'ending the span')
+        plugin.fail(err, 'ending the span')
       }
     }
     done()
   })
 
   app.addHook('onRequestAbort', function apitoolkitOnRequestAbort (request: FastifyRequest, done: Done) {
-    const t = traceOf(request)
-    if (t !== undefined) guarded(inst, 'ending the span of an aborted request', () => { t.endWithoutResponse('request aborted by the client') })
+    const record = recordOf(request.apitoolkit)
+    if (record !== undefined) guarded(plugin, 'ending the span of an aborted request', () => { record.abort() })
     done()
   })
 
   // Sockets only time out with a connectionTimeout; the hook costs a listener per request, so only then.
   if ((app.initialConfig.connectionTimeout ?? 0) > 0) {
     app.addHook('onTimeout', function apitoolkitOnTimeout (request: FastifyRequest, _reply: FastifyReply, done: Done) {
-      const t = traceOf(request)
-      if (t !== undefined) guarded(inst, 'ending the span of a timed-out request', () => { t.endWithoutResponse('connection timed out') })
+      const record = recordOf(request.apitoolkit)
+      if (record !== undefined) guarded(plugin, 'ending the span of a timed-out request', () => { record.timeout() })
       done()
     })
   }
 
-  // A handler that runs after the body was read is called from the socket's context, not ours: restore it.
-  app.addHook('onRoute', function apitoolkitOnRoute (route: RouteOptions) {
-    const handler = route.handler
-    route.handler = function apitoolkitHandler (this: FastifyInstance, request: FastifyRequest, reply: FastifyReply) {
-      const t = traceOf(request)
-      // A handler called straight from onRequest's done() (no body to read) already runs in the span's context.
-      return t === undefined || context.active() === t.context
-        ? handler.call(this, request, reply)
-        : context.with(t.context, handler, this, request, reply)
-    }
-  })
+  if (activateContext) {
+    // A handler that runs after the body was read is called from the socket's context, not ours: restore it.
+    app.addHook('onRoute', function apitoolkitOnRoute (route: RouteOptions) {
+      const handler = route.handler
+      route.handler = function apitoolkitHandler (this: FastifyInstance, request: FastifyRequest, reply: FastifyReply) {
+        const ctx = recordOf(request.apitoolkit)?.context
+        // A handler called straight from onRequest's done() (no body to read) already runs in the span's context.
+        return ctx === undefined || context.active() === ctx
+          ? handler.call(this, request, reply)
+          : context.with(ctx, handler, this, request, reply)
+      }
+    })
+  }
+}
+
+/** Fastify makes an encapsulated context with Object.create(parent); the root has no Fastify prototype. */
+function isEncapsulated (app: FastifyInstance): boolean {
+  return Object.getPrototypeOf(app) !== Object.prototype
 }
 
 async function apitoolkitPlugin (app: FastifyInstance, rawOptions: ApitoolkitOptions): Promise<void> {
@@ -131,12 +132,23 @@ async function apitoolkitPlugin (app: FastifyInstance, rawOptions: ApitoolkitOpt
     // A second registration would add every hook twice: two spans per request.
     throw new ApitoolkitOptionsError('the plugin is already registered on this app or a parent of it; register it once, at the root')
   }
-  const pipeline = createPipeline(options, app.log)
-  const inst = createInstrumentation(options, pipeline, app.log)
+  if (isEncapsulated(app)) {
+    // Routes outside this context would have no request.apitoolkit, and a call on it would crash them.
+    throw new ApitoolkitOptionsError('register the plugin on the root app (or inside a fastify-plugin wrapper), not inside an encapsulated plugin: requests outside it would have no request.apitoolkit')
+  }
+  const hasGlobalProvider = hasGlobalTracerProvider()
+  if (options.monitorOutgoing && !hasGlobalProvider) {
+    // The monitor finds the request through the active context: that needs a context manager. Keep one
+    // the process already has.
+    const manager = new AsyncLocalStorageContextManager().enable()
+    if (!context.setGlobalContextManager(manager)) manager.disable()
+  }
+  const pipeline = startExport(options, app.log)
+  const plugin = createPluginState(options, pipeline, app.log, hasGlobalProvider)
   // Null on the prototype, set per request: the shape Fastify keeps fast.
   app.decorateRequest('apitoolkit', null as unknown as ApitoolkitRequest)
-  addHooks(app, inst)
-  const stopWatching = watchUnrouted(app.server, inst)
+  addHooks(app, plugin)
+  const stopWatching = watchUnrouted(app.server, plugin)
   const stopMonitor = options.monitorOutgoing ? startOutgoingMonitor() : undefined
   // Runs after the server stopped taking requests and those in flight ended, so their spans are in.
   app.addHook('onClose', async () => {

@@ -10,7 +10,7 @@ declare namespace apitoolkit {
   /** Options of `app.register(apitoolkit, options)`. Every field is optional; unknown names are refused. */
   export interface ApitoolkitOptions {
     /** APItoolkit project key: the resource attribute `at-project-key`. */
-    apiKey?: string
+    apiKey?: string | undefined
     /** `service.name` of the resource; `OTEL_SERVICE_NAME` or `''` when absent. */
     serviceName?: string
     /** `service.version` of the resource and `apitoolkit.service_version` of every span. */
@@ -23,7 +23,7 @@ declare namespace apitoolkit {
     captureRequestBody?: boolean
     /** Put the response body in the span (base64 of the redacted bytes). */
     captureResponseBody?: boolean
-    /** Header names redacted in addition to authorization, cookie, set-cookie and proxy-authorization. */
+    /** Header names redacted in addition to the defaults (authorization, cookie, x-api-key, names with token, secret…). */
     redactHeaders?: string[]
     /** JSONPath expressions redacted in request bodies. */
     redactRequestBody?: string[]
@@ -39,6 +39,8 @@ declare namespace apitoolkit {
     ignoreRoutes?: string[]
     /** Most spans waiting for export; what does not fit is dropped and counted. */
     maxQueueSize?: number
+    /** Most encoded bytes waiting for export (default 32 MiB); what does not fit is dropped and counted. */
+    maxQueueBytes?: number
   }
 
   /** Per-call options of the outgoing client, on top of the usual fetch init. */
@@ -76,6 +78,26 @@ declare namespace apitoolkit {
     reportError (error: unknown): void
     /** Outgoing HTTP client whose calls are captured as child spans. */
     observe: ObserveClient
+    /** The user the request acts for: `user.id`, `user.email`, `user.full_name`. */
+    setUser (user: ApitoolkitUser): void
+    /** The tenant the request acts for: `tenant.id`, `tenant.name`. */
+    setTenant (tenant: ApitoolkitTenant): void
+    /**
+     * Custom attributes of this request's span. A name the span already has (or a header attribute) is
+     * ignored; a value equal to a redacted header's is sent as `[CLIENT_REDACTED]`.
+     */
+    setAttributes (attributes: Record<string, string | number | boolean>): void
+  }
+
+  export interface ApitoolkitUser {
+    id?: string | number
+    email?: string
+    name?: string
+  }
+
+  export interface ApitoolkitTenant {
+    id?: string | number
+    name?: string
   }
 
   export const apitoolkit: ApitoolkitPlugin

@@ -1,199 +1,122 @@
-import type { IncomingHttpHeaders } from 'node:http'
-import {
-  context, defaultTextMapGetter, propagation, ProxyTracerProvider, ROOT_CONTEXT, SpanKind, trace,
-  type Context, type Span as ApiSpan, type TextMapPropagator, type Tracer, type TracerProvider
-} from '@opentelemetry/api'
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks'
-import { ExportResultCode, W3CTraceContextPropagator, type ExportResult } from '@opentelemetry/core'
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-grpc'
-import { detectResources, envDetector, resourceFromAttributes } from '@opentelemetry/resources'
-import {
-  BatchSpanProcessor, NodeTracerProvider,
-  type ReadableSpan, type Span, type SpanExporter, type SpanProcessor
-} from '@opentelemetry/sdk-trace-node'
-import { chunkBySize } from './export-chunks'
-import type { ResolvedOptions } from '../options/resolve-options'
-import { SPAN_NAME } from '../span/attributes'
+// The export pipeline: ended spans are encoded into the open batch at once; a batch is sent when full or
+// every second. What waits (the open batch and the batches in flight) is bounded in spans and in bytes,
+// so a slow or unreachable collector costs bounded memory; what does not fit is dropped and counted.
+import { reanchor } from '../span/clock'
+import type { SpanSink } from '../span/apitoolkit-span'
+import type { Transport } from './grpc-transport'
+import { SpanBatch, type OtlpSpan } from './otlp-encoder'
 
 /** The minimal logger the pipeline reports through: Fastify's. */
 export interface PipelineLogger {
   warn (obj: object, msg: string): void
-  debug (obj: object, msg: string): void
 }
 
-export interface Pipeline {
-  tracer: Tracer
-  propagator: TextMapPropagator
-  /** True when the plugin started its own provider rather than using a global one. */
-  ownsProvider: boolean
-  /** Most attributes a span keeps under this provider's limits. */
-  attributeLimit: number
-  /** Sends every span not yet sent; with an own provider, also shuts it down. Bounded in time. */
+export interface PipelineOptions {
+  resource: Buffer
+  scope: Buffer
+  /** Most spans waiting, in the open batch and in flight. */
+  maxQueueSize: number
+  /** Most encoded bytes waiting, in the open batch and in flight. */
+  maxQueueBytes: number
+}
+
+export interface Pipeline extends SpanSink {
+  /** Sends what is open, waits for what is in flight, stops the transport; bounded in time. */
   close (): Promise<void>
 }
 
-const OWN_ATTRIBUTE_LIMIT = 100_000
-// OpenTelemetry's default, what a user's provider has unless its owner raised it.
-const DEFAULT_ATTRIBUTE_LIMIT = 128
-const EXPORT_TIMEOUT_MS = 5000
-const CLOSE_TIMEOUT_MS = 6000
+export const FLUSH_INTERVAL_MS = 1000
+const MAX_BATCH_SPANS = 512
+// Spans with 64 KiB bodies are about 180 KB: a batch sent at 1 MiB stays well under the 4 MiB a
+// collector accepts per request by default.
+const MAX_BATCH_BYTES = 1024 * 1024
+export const CLOSE_TIMEOUT_MS = 6000
 const DROP_LOG_INTERVAL_MS = 10_000
-const TRACER_VERSION = '0.1.0'
 
-export function hasGlobalTracerProvider (): boolean {
-  // With none registered, the API hands out its no-op provider; a fresh proxy's delegate is that same one.
-  const current = trace.getTracerProvider()
-  const delegate = current instanceof ProxyTracerProvider ? current.getDelegate() : current
-  return delegate !== new ProxyTracerProvider().getDelegate()
-}
-
-function envAttributeLimit (env: NodeJS.ProcessEnv): number {
-  const raw = env.OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT ?? env.OTEL_ATTRIBUTE_COUNT_LIMIT
-  const n = raw === undefined ? NaN : Number(raw)
-  return Number.isSafeInteger(n) && n > 0 ? n : DEFAULT_ATTRIBUTE_LIMIT
-}
-
-function withTimeout (work: Promise<unknown>, ms: number): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms)
-    timer.unref()
-    work.then(() => { clearTimeout(timer); resolve() }, () => { clearTimeout(timer); resolve() })
-  })
-}
-
-/**
- * Counts what is waiting for export and refuses spans past the cap, so a slow or unreachable collector
- * costs bounded memory; drops and failures are logged at most once per interval. It sits both in front
- * of the batch processor (admitting spans) and behind it (seeing each batch's result).
- */
-class ExportQueue {
-  private pending = 0
+class ExportPipeline implements Pipeline {
+  private open: SpanBatch | undefined = undefined
+  private waitingSpans = 0
+  private waitingBytes = 0
+  private inFlight = 0
   private dropped = 0
   private failed = 0
   private lastLog = 0
+  private idle: Array<() => void> = []
+  private readonly timer: NodeJS.Timeout
 
-  constructor (private readonly cap: number, private readonly log: PipelineLogger) {}
+  constructor (private readonly options: PipelineOptions, private readonly transport: Transport, private readonly log: PipelineLogger) {
+    this.timer = setInterval(() => {
+      reanchor()
+      this.flush()
+    }, FLUSH_INTERVAL_MS)
+    this.timer.unref()
+  }
 
-  /** The processor the provider sees: admits a span into `batch` while the queue has room. */
-  admitting (batch: SpanProcessor): SpanProcessor {
-    return {
-      onStart: (span: Span, parent: Context) => batch.onStart(span, parent),
-      onEnd: (span: ReadableSpan) => {
-        if (this.pending >= this.cap) {
-          this.dropped++
-          this.maybeLog()
-          return
-        }
-        this.pending++
-        batch.onEnd(span)
-      },
-      forceFlush: () => batch.forceFlush(),
-      shutdown: async () => {
-        try {
-          await batch.shutdown()
-        } finally {
-          this.summarize()
-        }
+  submit (span: OtlpSpan): void {
+    const { maxQueueSize, maxQueueBytes } = this.options
+    if (this.waitingSpans >= maxQueueSize || this.waitingBytes >= maxQueueBytes) {
+      this.dropped++
+      this.maybeLog(undefined)
+      return
+    }
+    const batch = this.open ??= new SpanBatch(this.options.resource, this.options.scope)
+    const before = batch.byteLength
+    batch.add(span)
+    this.waitingSpans++
+    this.waitingBytes += batch.byteLength - before
+    if (batch.count >= MAX_BATCH_SPANS || batch.byteLength >= MAX_BATCH_BYTES) this.flush()
+  }
+
+  flush (): void {
+    const batch = this.open
+    if (batch === undefined || batch.count === 0) return
+    this.open = undefined
+    const count = batch.count
+    const bytes = batch.finish()
+    const size = bytes.length
+    this.inFlight++
+    this.transport.send({ bytes, count }, (outcome) => {
+      this.inFlight--
+      this.waitingSpans -= count
+      this.waitingBytes -= size
+      if (!outcome.ok) {
+        this.failed += count
+        this.maybeLog(outcome.error)
       }
+      if (this.inFlight === 0) for (const wake of this.idle.splice(0)) wake()
+    })
+  }
+
+  async close (): Promise<void> {
+    clearInterval(this.timer)
+    this.flush()
+    const settled = this.inFlight === 0 ? Promise.resolve() : new Promise<void>((resolve) => { this.idle.push(resolve) })
+    await withTimeout(settled, CLOSE_TIMEOUT_MS)
+    await withTimeout(this.transport.shutdown(), 1000)
+    if (this.dropped > 0 || this.failed > 0) {
+      this.log.warn({ droppedSpans: this.dropped, failedSpans: this.failed }, 'apitoolkit-fastify: spans not delivered in total')
     }
   }
 
-  /**
-   * The exporter the batch processor sees: hands each batch on in chunks the collector accepts, one
-   * after the other, and settles the count as each is done. The batch fails if any chunk failed.
-   */
-  settling (exporter: SpanExporter): SpanExporter {
-    return {
-      export: (spans, done) => {
-        const chunks = chunkBySize(spans)
-        let outcome: ExportResult = { code: ExportResultCode.SUCCESS }
-        const send = (index: number): void => {
-          const chunk = chunks[index]
-          if (chunk === undefined) {
-            done(outcome)
-            return
-          }
-          exporter.export(chunk, (result: ExportResult) => {
-            this.pending -= chunk.length
-            if (result.code !== ExportResultCode.SUCCESS) {
-              this.failed += chunk.length
-              this.maybeLog(result.error)
-              outcome = result
-            }
-            send(index + 1)
-          })
-        }
-        send(0)
-      },
-      shutdown: () => exporter.shutdown(),
-      forceFlush: () => exporter.forceFlush?.() ?? Promise.resolve()
-    }
-  }
-
-  /** At shutdown: the totals, whatever the interval, so what was lost is never unsaid. */
-  private summarize (): void {
-    if (this.dropped === 0 && this.failed === 0) return
-    this.log.warn({ droppedSpans: this.dropped, failedSpans: this.failed }, 'apitoolkit-fastify: spans not delivered in total')
-  }
-
-  private maybeLog (error?: Error): void {
+  private maybeLog (error: Error | undefined): void {
     const now = Date.now()
     if (now - this.lastLog < DROP_LOG_INTERVAL_MS) return
     this.lastLog = now
     this.log.warn(
-      { droppedSpans: this.dropped, failedSpans: this.failed, pendingSpans: this.pending, err: error },
+      { droppedSpans: this.dropped, failedSpans: this.failed, pendingSpans: this.waitingSpans, err: error },
       'apitoolkit-fastify: spans not delivered (collector slow or unreachable)'
     )
   }
 }
 
-function startOwnProvider (options: ResolvedOptions, log: PipelineLogger): NodeTracerProvider {
-  const exporter = new OTLPTraceExporter({ url: options.otlpEndpoint, timeoutMillis: EXPORT_TIMEOUT_MS })
-  const queue = new ExportQueue(options.maxQueueSize, log)
-  // The batch queue never overflows on its own: the ExportQueue admits no more than the cap.
-  const batch = new BatchSpanProcessor(queue.settling(exporter), { maxQueueSize: options.maxQueueSize + 1 })
-  const given: Record<string, string> = {}
-  if (options.serviceName !== '') given['service.name'] = options.serviceName
-  if (options.serviceVersion !== '') given['service.version'] = options.serviceVersion
-  if (options.apiKey !== undefined) given['at-project-key'] = options.apiKey
-  const resource = detectResources({ detectors: [envDetector] }).merge(resourceFromAttributes(given))
-  return new NodeTracerProvider({
-    resource,
-    spanProcessors: [queue.admitting(batch)],
-    spanLimits: { attributeCountLimit: OWN_ATTRIBUTE_LIMIT }
+// The timer holds the process open: close() was asked for and must settle, within `ms`.
+function withTimeout (work: Promise<unknown>, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms)
+    work.then(() => { clearTimeout(timer); resolve() }, () => { clearTimeout(timer); resolve() })
   })
 }
 
-/** Uses the process's global TracerProvider when there is one, otherwise starts the plugin's own. */
-export function createPipeline (options: ResolvedOptions, log: PipelineLogger, env: NodeJS.ProcessEnv = process.env): Pipeline {
-  if (hasGlobalTracerProvider()) {
-    const provider = trace.getTracerProvider()
-    const flushable = (provider instanceof ProxyTracerProvider ? provider.getDelegate() : provider) as TracerProvider & { forceFlush?: () => Promise<void> }
-    log.debug({}, 'apitoolkit-fastify: using the global TracerProvider')
-    return {
-      tracer: provider.getTracer(options.serviceName, TRACER_VERSION),
-      propagator: propagation,
-      ownsProvider: false,
-      attributeLimit: envAttributeLimit(env),
-      close: () => withTimeout(flushable.forceFlush?.() ?? Promise.resolve(), CLOSE_TIMEOUT_MS)
-    }
-  }
-  const provider = startOwnProvider(options, log)
-  // Making the span active needs a context manager; keep one the process already has.
-  const contextManager = new AsyncLocalStorageContextManager().enable()
-  if (!context.setGlobalContextManager(contextManager)) contextManager.disable()
-  log.debug({ endpoint: options.otlpEndpoint }, 'apitoolkit-fastify: started its own TracerProvider')
-  return {
-    tracer: provider.getTracer(options.serviceName, TRACER_VERSION),
-    propagator: new W3CTraceContextPropagator(),
-    ownsProvider: true,
-    attributeLimit: OWN_ATTRIBUTE_LIMIT,
-    close: () => withTimeout(provider.shutdown(), CLOSE_TIMEOUT_MS)
-  }
-}
-
-/** The APItoolkit span of an incoming request, continuing the trace its headers carry (`traceparent`). */
-export function startServerSpan (pipeline: Pipeline, headers: IncomingHttpHeaders): { span: ApiSpan, parent: Context } {
-  const parent = pipeline.propagator.extract(ROOT_CONTEXT, headers, defaultTextMapGetter)
-  return { span: pipeline.tracer.startSpan(SPAN_NAME, { kind: SpanKind.SERVER }, parent), parent }
+export function createPipeline (options: PipelineOptions, transport: Transport, log: PipelineLogger): Pipeline {
+  return new ExportPipeline(options, transport, log)
 }

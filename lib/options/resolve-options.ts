@@ -5,6 +5,8 @@ import { ALWAYS_REDACTED_HEADERS } from '../span/headers'
 export const DEFAULT_OTLP_ENDPOINT = 'http://otelcol.apitoolkit.io:4317'
 export const DEFAULT_MAX_BODY_BYTES = 65536
 export const DEFAULT_MAX_QUEUE_SIZE = 2048
+// Spans with 64 KiB bodies are about 180 KB each: this keeps a stalled collector's backlog near 32 MiB.
+export const DEFAULT_MAX_QUEUE_BYTES = 32 * 1024 * 1024
 
 /** The options as the plugin uses them: checked, defaulted, paths compiled. */
 export interface ResolvedOptions {
@@ -26,6 +28,7 @@ export interface ResolvedOptions {
   monitorOutgoing: boolean
   ignoreRoutes: ReadonlySet<string>
   maxQueueSize: number
+  maxQueueBytes: number
 }
 
 export class ApitoolkitOptionsError extends Error {
@@ -52,7 +55,8 @@ const OPTION_KINDS: Record<keyof ApitoolkitOptions, Kind> = {
   maxBodyBytes: 'positive integer',
   monitorOutgoing: 'boolean',
   ignoreRoutes: 'string[]',
-  maxQueueSize: 'positive integer'
+  maxQueueSize: 'positive integer',
+  maxQueueBytes: 'positive integer'
 }
 
 // Fastify passes its own register options to the plugin along with ours.
@@ -99,8 +103,8 @@ function compile (name: string, paths: string[]): RedactionPlan {
 }
 
 /**
- * The exporter's endpoint, from the option or the standard variables, checked as the exporter reads it (a URL,
- * `https://` assumed without a scheme): a bad one fails `register` naming where it came from, not later.
+ * The exporter's endpoint, from the option or the standard variables. It must name its scheme: without
+ * one the transport would assume TLS, and a plain-text collector would fail with a TLS error much later.
  */
 function endpointFrom (given: string | undefined, env: NodeJS.ProcessEnv): string {
   const sources: Array<[string, string | undefined]> = [
@@ -110,8 +114,8 @@ function endpointFrom (given: string | undefined, env: NodeJS.ProcessEnv): strin
   ]
   const [source, endpoint] = sources.find(([, value]) => value !== undefined) ?? ['', DEFAULT_OTLP_ENDPOINT]
   const url = endpoint as string
-  if (!URL.canParse(/^[a-z][a-z\d+.-]*:\/\//i.test(url) ? url : `https://${url}`) || url.trim() === '') {
-    throw new ApitoolkitOptionsError(`${source} must be a URL such as http://127.0.0.1:4317, got ${show(url)}`)
+  if (!/^https?:\/\//i.test(url) || !URL.canParse(url)) {
+    throw new ApitoolkitOptionsError(`${source} must be a URL starting with http:// or https://, such as http://127.0.0.1:4317, got ${show(url)}`)
   }
   return url
 }
@@ -153,6 +157,7 @@ export function resolveOptions (raw: unknown, env: NodeJS.ProcessEnv = process.e
     maxBodyBytes: o.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
     monitorOutgoing: o.monitorOutgoing ?? false,
     ignoreRoutes: new Set(o.ignoreRoutes ?? []),
-    maxQueueSize: o.maxQueueSize ?? DEFAULT_MAX_QUEUE_SIZE
+    maxQueueSize: o.maxQueueSize ?? DEFAULT_MAX_QUEUE_SIZE,
+    maxQueueBytes: o.maxQueueBytes ?? DEFAULT_MAX_QUEUE_BYTES
   }
 }

@@ -1,107 +1,18 @@
-import { randomUUID } from 'node:crypto'
-import {
-  context, createContextKey, SpanKind, SpanStatusCode, trace as otelTrace,
-  type Context, type Span, type TextMapSetter
-} from '@opentelemetry/api'
+import { context, createContextKey, type Context } from '@opentelemetry/api'
+import { suppressTracing } from '@opentelemetry/core'
 import type { ObserveBody, ObserveClient, ObserveInit, ObserveOptions } from '../../types/index'
-import { captureBody, redactedBody, type CapturedBody } from '../body/capture-body'
-import { contentTypeOf } from '../body/content-type'
-import { toErrorObject, type ErrorObject } from '../span/errors'
-import { headersToBag, type HeaderBag } from '../span/headers'
-import type { Instrumentation } from '../request/instrumentation'
-import { compileRedaction, type RedactionPlan } from '../redaction/redaction'
-import type { RequestTrace } from '../request/request-trace'
-import { buildAttributes, pathParamsJson, searchParamsJson, SDK_TYPE_OUTGOING, SPAN_NAME, type SpanSettings } from '../span/attributes'
+import { captureBody, redactedBody } from '../body/capture-body'
+import { compileRedaction, type RedactionPlan } from '../redaction'
+import type { PluginState } from '../request/plugin-state'
+import type { ApitoolkitSpan } from '../span/apitoolkit-span'
+import { headersToBag } from '../span/headers'
+import { endOutgoingSpan, noResponseStatus, type OutgoingRequest } from './outgoing-call'
+import type { OutgoingParent } from './outgoing-parent'
 
 /** Set in the context an `observe` call runs fetch in, so the outgoing monitor does not record it a second time. */
 export const OBSERVED_CALL = createContextKey('apitoolkit-fastify observed call')
 
-// ---- the span of one outgoing call, shared with the outgoing monitor ----------------------------------
-
-/** What is known about an outgoing call when it starts. */
-export interface OutgoingRequest {
-  url: URL
-  method: string
-  /** `urlWildcard`, or undefined for the URL path. */
-  urlWildcard: string | undefined
-  requestHeaders: HeaderBag
-  /** Already redacted. */
-  requestBody: CapturedBody
-}
-
-/** How an outgoing call ended: status 0 when no response arrived. */
-export interface OutgoingResult {
-  status: number
-  responseHeaders: HeaderBag
-  /** Already redacted. */
-  responseBody: CapturedBody
-  errors: readonly ErrorObject[]
-}
-
-export function startOutgoingSpan (trace: RequestTrace, parent: Context): Span {
-  return trace.instrumentation.pipeline.tracer.startSpan(SPAN_NAME, { kind: SpanKind.CLIENT }, parent)
-}
-
-/** Injects `span`'s trace context (and the parent's baggage, if propagated) the way the pipeline propagates. */
-export function injectTraceContext<C> (trace: RequestTrace, parent: Context, span: Span, carrier: C, setter: TextMapSetter<C>): void {
-  trace.instrumentation.pipeline.propagator.inject(otelTrace.setSpan(parent, span), carrier, setter)
-}
-
-/** `{"id":"42"}` for wildcard `/items/:id` and path `/items/42`; `{}` when they do not line up. */
-function wildcardParams (wildcard: string | undefined, pathname: string): string {
-  if (wildcard === undefined || !wildcard.includes(':')) return pathParamsJson(undefined)
-  const names = wildcard.split('/')
-  const values = pathname.split('/')
-  if (names.length !== values.length) return pathParamsJson(undefined)
-  const params: Record<string, string> = {}
-  names.forEach((name, i) => {
-    if (name.startsWith(':') && name.length > 1) params[name.slice(1)] = safeDecode(values[i])
-  })
-  return pathParamsJson(params)
-}
-
-function safeDecode (segment: string): string {
-  try {
-    return decodeURIComponent(segment)
-  } catch {
-    return segment
-  }
-}
-
-/** Sets every attribute in one call, as for incoming spans, and ends the span. */
-export function endOutgoingSpan (
-  span: Span, trace: RequestTrace, msgId: string, req: OutgoingRequest, res: OutgoingResult, settings: SpanSettings
-): void {
-  const { url } = req
-  span.setAttributes(buildAttributes({
-    hostName: url.host,
-    msgId,
-    parentId: trace.msgId,
-    sdkType: SDK_TYPE_OUTGOING,
-    route: req.urlWildcard ?? url.pathname,
-    target: url.pathname + url.search,
-    method: req.method,
-    status: res.status,
-    queryParams: searchParamsJson(url.search),
-    pathParams: wildcardParams(req.urlWildcard, url.pathname),
-    requestBody: req.requestBody?.toString('base64') ?? '',
-    responseBody: res.responseBody?.toString('base64') ?? '',
-    errors: res.errors,
-    requestHeaders: req.requestHeaders,
-    responseHeaders: res.responseHeaders
-  }, settings))
-  // As for incoming spans, a 5xx is an error; so is a call that got no response at all.
-  if (res.status === 0 || res.status >= 500) span.setStatus({ code: SpanStatusCode.ERROR })
-  span.end()
-}
-
-export function errorList (error: unknown): ErrorObject[] {
-  const entry = toErrorObject(error)
-  return entry === undefined ? [] : [entry]
-}
-
-// ---- per-call redaction lists, compiled once per distinct list ------------------------------------------
-
+// Per-call redaction lists, compiled once per distinct list.
 // Lists normally come from code, so there are few; the cap only bounds lists built from request data.
 const MAX_CACHED_LISTS = 256
 
@@ -109,22 +20,19 @@ const MAX_CACHED_LISTS = 256
 type BodyPlan = RedactionPlan | null
 
 class RedactionCache {
-  private readonly settings = new Map<string, SpanSettings>()
+  private readonly headerLists = new Map<string, ReadonlySet<string>>()
   private readonly plans = new Map<string, BodyPlan>()
 
-  constructor (private readonly inst: Instrumentation) {}
+  constructor (private readonly plugin: PluginState) {}
 
-  settingsFor (extra: readonly string[]): SpanSettings {
-    const base = this.inst.settings
+  headersFor (extra: readonly string[]): ReadonlySet<string> {
+    const base = this.plugin.settings.redactHeaders
     if (extra.length === 0) return base
-    return cached(this.settings, extra.join('\n'), () => ({
-      ...base,
-      redactHeaders: new Set([...base.redactHeaders, ...extra.map((name) => name.toLowerCase())])
-    }))
+    return cached(this.headerLists, extra.join('\n'), () => new Set([...base, ...extra.map((name) => name.toLowerCase())]))
   }
 
   planFor (kind: 'request' | 'response', extra: readonly string[]): BodyPlan {
-    const { options } = this.inst
+    const { options } = this.plugin
     if (extra.length === 0) return kind === 'request' ? options.requestPlan : options.responsePlan
     const base = kind === 'request' ? options.redactRequestBody : options.redactResponseBody
     return cached(this.plans, `${kind}\n${extra.join('\n')}`, () => {
@@ -132,7 +40,7 @@ class RedactionCache {
         return compileRedaction([...base, ...extra])
       } catch (err) {
         // Logged once, as the plan is cached: the call still goes out, and its body is not sent in clear.
-        this.inst.fail(err, `compiling a per-call ${kind === 'request' ? 'redactRequestBody' : 'redactResponseBody'} list`)
+        this.plugin.fail(err, `compiling a per-call ${kind === 'request' ? 'redactRequestBody' : 'redactResponseBody'} list`)
         return null
       }
     })
@@ -147,23 +55,21 @@ function cached<V> (map: Map<string, V>, key: string, make: () => V): V {
   return value
 }
 
-const caches = new WeakMap<Instrumentation, RedactionCache>()
+const caches = new WeakMap<PluginState, RedactionCache>()
 
-function cacheOf (inst: Instrumentation): RedactionCache {
-  let cache = caches.get(inst)
+function cacheOf (plugin: PluginState): RedactionCache {
+  let cache = caches.get(plugin)
   if (cache === undefined) {
-    cache = new RedactionCache(inst)
-    caches.set(inst, cache)
+    cache = new RedactionCache(plugin)
+    caches.set(plugin, cache)
   }
   return cache
 }
 
-function captureWith (body: string | Buffer | undefined, contentType: string | undefined, plan: BodyPlan, maxBytes: number): CapturedBody {
+function captureWith (body: string | Buffer | undefined, contentType: string | null, plan: BodyPlan, maxBytes: number): Buffer | undefined {
   if (body === undefined) return undefined
-  return plan === null ? redactedBody(maxBytes) : captureBody(body, contentType, plan, maxBytes)
+  return plan === null ? redactedBody(maxBytes) : captureBody(body, contentType ?? undefined, plan, maxBytes)
 }
-
-// ---- one observed call --------------------------------------------------------------------------------
 
 /** The per-call options merged with the client's defaults: lists add up, the call's wildcard wins. */
 interface CallOptions {
@@ -216,64 +122,71 @@ function bodyBytes (body: unknown): string | Buffer | undefined {
   return undefined
 }
 
-const headersSetter: TextMapSetter<Headers> = {
-  set (carrier, key, value) { carrier.set(key, value) }
+const READ_SLACK_BYTES = 4096
+
+/** The body's content type as fetch will send it: a URLSearchParams body is a form unless the caller said otherwise. */
+function contentTypeOf (body: unknown, headers: Headers): string | null {
+  const given = headers.get('content-type')
+  return given === null && body instanceof URLSearchParams ? 'application/x-www-form-urlencoded' : given
 }
 
 /** A call in flight: its span and what the span will say. */
 class ObservedCall {
-  readonly msgId = randomUUID()
-  readonly span: Span
+  readonly span: ApitoolkitSpan
   /** The init fetch gets: the caller's, with a copy of its headers carrying the trace context. */
   readonly init: RequestInit
   readonly request: OutgoingRequest
-  private readonly settings: SpanSettings
+  private readonly redactHeaders: ReadonlySet<string>
   private readonly responsePlan: BodyPlan
 
-  constructor (readonly trace: RequestTrace, input: string | URL | Request, fetchInit: RequestInit, options: CallOptions) {
-    const cache = cacheOf(trace.instrumentation)
+  constructor (readonly parent: OutgoingParent, input: string | URL | Request, fetchInit: RequestInit, options: CallOptions) {
+    const { plugin } = parent
+    const cache = cacheOf(plugin)
     const url = new URL(isRequest(input) ? input.url : String(input))
     // A copy: the caller's init and headers are never changed.
     const headers = new Headers(fetchInit.headers ?? (isRequest(input) ? input.headers : undefined))
-    this.settings = cache.settingsFor(options.redactHeaders)
+    this.redactHeaders = cache.headersFor(options.redactHeaders)
     this.responsePlan = cache.planFor('response', options.redactResponseBody)
-    this.span = startOutgoingSpan(trace, trace.context)
-    injectTraceContext(trace, trace.context, this.span, headers, headersSetter)
+    this.span = parent.span.outgoing()
+    // Exactly one traceparent, this call's: other instrumentations are kept out of the call (see fetchContext).
+    headers.set('traceparent', this.span.traceparent())
     this.init = { ...fetchInit, headers }
     this.request = {
       url,
       method: methodOf(input, fetchInit),
       urlWildcard: options.urlWildcard,
       requestHeaders: headersToBag(headers),
-      requestBody: captureWith(bodyBytes(fetchInit.body), headers.get('content-type') ?? undefined,
-        cache.planFor('request', options.redactRequestBody), trace.instrumentation.options.maxBodyBytes)
+      requestBody: captureWith(bodyBytes(fetchInit.body), contentTypeOf(fetchInit.body, headers), cache.planFor('request', options.redactRequestBody), plugin.options.maxBodyBytes)
     }
   }
 
-  /** The context fetch runs in: this call's span active, marked so the monitor skips it. */
+  /**
+   * The context fetch runs in: marked so the outgoing monitor skips it, and with tracing suppressed so
+   * another instrumentation neither records the call again nor adds a second traceparent.
+   */
   fetchContext (): Context {
-    return otelTrace.setSpan(this.trace.context, this.span).setValue(OBSERVED_CALL, true)
+    return suppressTracing(this.parent.context ?? context.active()).setValue(OBSERVED_CALL, true)
   }
 
-  finish (status: number, responseHeaders: HeaderBag, body: Buffer | undefined, error: unknown): void {
-    endOutgoingSpan(this.span, this.trace, this.msgId, this.request, {
+  finish (status: number, responseHeaders: Headers | undefined, body: Buffer | undefined, error: unknown): void {
+    if (error !== undefined) this.span.recordError(error)
+    const contentType = responseHeaders?.get('content-type') ?? null
+    endOutgoingSpan(this.span, this.parent, this.request, {
       status,
-      responseHeaders,
-      responseBody: captureWith(body, contentTypeOf(responseHeaders['content-type']), this.responsePlan,
-        this.trace.instrumentation.options.maxBodyBytes),
-      errors: error === undefined ? [] : errorList(error)
-    }, this.settings)
+      responseHeaders: responseHeaders === undefined ? {} : headersToBag(responseHeaders),
+      responseBody: captureWith(body, contentType, this.responsePlan, this.parent.plugin.options.maxBodyBytes)
+    }, this.redactHeaders)
   }
 
   /** Reads a copy of the body for the span, at most maxBodyBytes, then ends the span; the caller's body is untouched. */
   watch (response: Response): void {
-    const headers = headersToBag(response.headers)
-    if (response.body === null) return this.finish(response.status, headers, undefined, undefined)
+    if (response.body === null) return this.finish(response.status, response.headers, undefined, undefined)
     // clone() tees the body: the caller keeps a stream of the full body, the copy is read here in parallel.
     const copy = response.clone().body as ReadableStream<Uint8Array>
-    readPrefix(copy, this.trace.instrumentation.options.maxBodyBytes).then(
-      (body) => { this.guard(() => { this.finish(response.status, headers, body, undefined) }) },
-      (err: unknown) => { this.guard(() => { this.finish(response.status, headers, undefined, err) }) }
+    // A little past the limit, so a long JSON body is cut structurally rather than read as broken JSON.
+    readPrefix(copy, this.parent.plugin.options.maxBodyBytes + READ_SLACK_BYTES).then(
+      (body) => { this.guard(() => { this.finish(response.status, response.headers, body, undefined) }) },
+      (err: unknown) => { this.guard(() => { this.finish(response.status, response.headers, undefined, err) }) }
     )
   }
 
@@ -281,7 +194,7 @@ class ObservedCall {
     try {
       step()
     } catch (err) {
-      this.trace.instrumentation.fail(err, 'recording an outgoing call')
+      this.parent.plugin.fail(err, 'recording an outgoing call')
     }
   }
 }
@@ -308,34 +221,32 @@ async function readPrefix (stream: ReadableStream<Uint8Array>, maxBytes: number)
   return all.length > maxBytes ? all.subarray(0, maxBytes) : all
 }
 
-function startCall (trace: RequestTrace, input: string | URL | Request, fetchInit: RequestInit, options: CallOptions): ObservedCall | undefined {
+function startCall (parent: OutgoingParent, input: string | URL | Request, fetchInit: RequestInit, options: CallOptions): ObservedCall | undefined {
   try {
-    return new ObservedCall(trace, input, fetchInit, options)
+    return new ObservedCall(parent, input, fetchInit, options)
   } catch (err) {
-    trace.instrumentation.fail(err, 'starting an outgoing span')
+    parent.plugin.fail(err, 'starting an outgoing span')
     return undefined
   }
 }
 
 /** fetch, with a span when there is a request to attach it to; whatever fetch gives or throws reaches the caller as is. */
 async function observedFetch (
-  trace: RequestTrace | undefined, defaults: ObserveOptions, input: string | URL | Request, init: ObserveInit | undefined
+  parent: OutgoingParent | undefined, defaults: ObserveOptions, input: string | URL | Request, init: ObserveInit | undefined
 ): Promise<Response> {
   const [given, fetchInit] = splitInit(init)
-  const call = trace === undefined ? undefined : startCall(trace, input, fetchInit, mergeOptions(defaults, given))
+  const call = parent === undefined ? undefined : startCall(parent, input, fetchInit, mergeOptions(defaults, given))
   if (call === undefined) return await fetch(input, fetchInit)
   let response: Response
   try {
     response = await context.with(call.fetchContext(), fetch, undefined, input, call.init)
   } catch (err) {
-    call.guard(() => { call.finish(0, {}, undefined, err) })
+    call.guard(() => { call.finish(noResponseStatus(err), undefined, undefined, err) })
     throw err
   }
   call.guard(() => { call.watch(response) })
   return response
 }
-
-// ---- the client ---------------------------------------------------------------------------------------
 
 function isJsonValue (body: ObserveBody | undefined): body is Record<string, unknown> | unknown[] {
   if (Array.isArray(body)) return true
@@ -354,11 +265,11 @@ function withBody (method: string, body: ObserveBody | undefined, init: ObserveI
 }
 
 /**
- * The outgoing client of one request; `trace` undefined gives a plain client (no span) for requests the
+ * The outgoing client of one request; `parent` undefined gives a plain client (no span) for requests the
  * plugin does not trace. `defaults` apply to every call.
  */
-export function createObserveClient (trace: RequestTrace | undefined, defaults: ObserveOptions = {}): ObserveClient {
-  const call = (input: string | URL | Request, init?: ObserveInit): Promise<Response> => observedFetch(trace, defaults, input, init)
+export function createObserveClient (parent: OutgoingParent | undefined, defaults: ObserveOptions = {}): ObserveClient {
+  const call = (input: string | URL | Request, init?: ObserveInit): Promise<Response> => observedFetch(parent, defaults, input, init)
   // async, so a body JSON cannot encode (a cycle) rejects like any failed call rather than throwing.
   const send = (method: string) => async (url: string | URL, body?: ObserveBody, init?: ObserveInit) => await call(url, withBody(method, body, init))
   return {

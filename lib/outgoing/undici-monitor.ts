@@ -3,13 +3,13 @@
 // diagnostics channels; the request object carries origin, path, method, headers and `addHeader`.
 // Bodies are not visible there, so these spans record none.
 import { subscribe, unsubscribe } from 'node:diagnostics_channel'
-import { randomUUID } from 'node:crypto'
-import { context, type Context, type Span, type TextMapSetter } from '@opentelemetry/api'
+import { context, type Context } from '@opentelemetry/api'
 import { isTracingSuppressed } from '@opentelemetry/core'
-import type { ErrorObject } from '../span/errors'
+import type { ApitoolkitSpan } from '../span/apitoolkit-span'
 import { headersToBag, type HeaderBag } from '../span/headers'
-import { endOutgoingSpan, errorList, injectTraceContext, OBSERVED_CALL, startOutgoingSpan } from './observe-client'
-import { REQUEST_TRACE_KEY, type RequestTrace } from '../request/request-trace'
+import { OBSERVED_CALL } from './observe-client'
+import { endOutgoingSpan, noResponseStatus } from './outgoing-call'
+import { parentInContext, type OutgoingParent } from './outgoing-parent'
 
 /** What the monitor reads of undici's request object (undici 5 had headers as one string, 6+ a flat array). */
 interface UndiciRequest {
@@ -25,24 +25,23 @@ interface UndiciResponse { statusCode?: unknown, headers?: unknown }
 interface Message { request?: UndiciRequest, response?: UndiciResponse, error?: unknown }
 
 interface Pending {
-  trace: RequestTrace
-  span: Span
-  msgId: string
+  parent: OutgoingParent
+  span: ApitoolkitSpan
+  /** 0 until response headers arrive. */
   status: number
   responseHeaders: HeaderBag
-  errors: ErrorObject[]
 }
 
 // Keyed by undici's request object, so a request that never completes is simply collected.
 const pending = new WeakMap<object, Pending>()
 
-/** The request's own context, where the call was made; undefined when it is not to be recorded. */
-function recordingTrace (active: Context): RequestTrace | undefined {
+/** The request the call is made for; undefined when it is not to be recorded. */
+function recordingParent (active: Context): OutgoingParent | undefined {
   // Exporters suppress tracing while they send; observe calls already have their span.
   if (isTracingSuppressed(active) || active.getValue(OBSERVED_CALL) !== undefined) return undefined
-  const trace = active.getValue(REQUEST_TRACE_KEY) as RequestTrace | undefined
+  const parent = parentInContext(active)
   // Another app's plugin may have the monitor off: the subscription is per process.
-  return trace?.instrumentation.options.monitorOutgoing === true ? trace : undefined
+  return parent?.plugin.options.monitorOutgoing === true ? parent : undefined
 }
 
 /** Calls `fn(name, value)` for each header of undici's raw forms: `[k, v, k, v]` arrays, or `k: v\r\n` text. */
@@ -79,23 +78,19 @@ function hasHeader (raw: unknown, lowerName: string): boolean {
   return found
 }
 
-const addHeaderSetter: TextMapSetter<UndiciRequest> = {
-  set (request, key, value) { request.addHeader?.(key, value) }
-}
-
 function onCreate (message: unknown): void {
   const request = (message as Message).request
   if (request === undefined) return
-  const active = context.active()
-  const trace = recordingTrace(active)
-  if (trace === undefined) return
+  const parent = recordingParent(context.active())
+  if (parent === undefined) return
   try {
-    const span = startOutgoingSpan(trace, active)
-    // A traceparent the caller set wins: a second one would make the upstream's choice arbitrary.
-    if (!hasHeader(request.headers, 'traceparent')) injectTraceContext(trace, active, span, request, addHeaderSetter)
-    pending.set(request, { trace, span, msgId: randomUUID(), status: 0, responseHeaders: {}, errors: [] })
+    const span = parent.span.outgoing()
+    // A traceparent already there (the caller's, or another instrumentation's, subscribed before this
+    // monitor) wins: a second one would make the upstream reject both.
+    if (!hasHeader(request.headers, 'traceparent')) request.addHeader?.('traceparent', span.traceparent())
+    pending.set(request, { parent, span, status: 0, responseHeaders: {} })
   } catch (err) {
-    trace.instrumentation.fail(err, 'monitoring an outgoing request')
+    parent.plugin.fail(err, 'monitoring an outgoing request')
   }
 }
 
@@ -107,7 +102,7 @@ function onHeaders (message: unknown): void {
     entry.status = typeof response.statusCode === 'number' ? response.statusCode : 0
     entry.responseHeaders = rawHeadersToBag(response.headers)
   } catch (err) {
-    entry.trace.instrumentation.fail(err, 'monitoring an outgoing response')
+    entry.parent.plugin.fail(err, 'monitoring an outgoing response')
   }
 }
 
@@ -117,17 +112,21 @@ function finish (request: UndiciRequest, error: unknown): void {
   if (entry === undefined) return
   pending.delete(request)
   try {
-    if (error !== undefined) entry.errors.push(...errorList(error))
+    if (error !== undefined) entry.span.recordError(error)
     const url = new URL(String(request.path), String(request.origin))
-    endOutgoingSpan(entry.span, entry.trace, entry.msgId, {
+    endOutgoingSpan(entry.span, entry.parent, {
       url,
       method: String(request.method),
       urlWildcard: undefined,
       requestHeaders: rawHeadersToBag(request.headers),
       requestBody: undefined
-    }, { status: entry.status, responseHeaders: entry.responseHeaders, responseBody: undefined, errors: entry.errors }, entry.trace.instrumentation.settings)
+    }, {
+      status: entry.status === 0 ? noResponseStatus(error) : entry.status,
+      responseHeaders: entry.responseHeaders,
+      responseBody: undefined
+    }, entry.parent.plugin.settings.redactHeaders)
   } catch (err) {
-    entry.trace.instrumentation.fail(err, 'ending an outgoing span')
+    entry.parent.plugin.fail(err, 'ending an outgoing span')
   }
 }
 

@@ -1,9 +1,8 @@
-import { randomUUID } from 'node:crypto'
 import type { IncomingMessage, Server, ServerResponse } from 'node:http'
-import { SpanStatusCode } from '@opentelemetry/api'
-import type { Instrumentation } from './instrumentation'
-import { startServerSpan } from '../export/pipeline'
-import { buildAttributes, SDK_TYPE_INCOMING, searchParamsJson } from '../span/attributes'
+import { ApitoolkitSpan } from '../span/apitoolkit-span'
+import { pathParamsJson, searchParamsJson } from '../span/params'
+import { parseTraceparent } from '../span/trace-context'
+import type { PluginState } from './plugin-state'
 
 const TRACED = Symbol('apitoolkit-fastify traced')
 
@@ -16,29 +15,23 @@ function isTraced (raw: IncomingMessage): boolean {
   return (raw as IncomingMessage & { [TRACED]?: true })[TRACED] === true
 }
 
-function recordUnrouted (inst: Instrumentation, req: IncomingMessage, res: ServerResponse): void {
-  const { span } = startServerSpan(inst.pipeline, req.headers)
+function recordUnrouted (plugin: PluginState, req: IncomingMessage, res: ServerResponse): void {
+  const span = ApitoolkitSpan.incoming(parseTraceparent(req.headers.traceparent, req.headers.tracestate))
   const target = req.url ?? '/'
   const query = target.indexOf('?')
-  span.setAttributes(buildAttributes({
+  span.end({
     hostName: (req.headers.host ?? '').replace(/:\d+$/, ''),
-    msgId: randomUUID(),
-    parentId: '',
-    sdkType: SDK_TYPE_INCOMING,
     route: '/',
     target,
     method: req.method ?? '',
     status: res.statusCode,
     queryParams: searchParamsJson(query < 0 ? '' : target.slice(query)),
-    pathParams: '{}',
-    requestBody: '',
-    responseBody: '',
-    errors: [],
+    pathParams: pathParamsJson(undefined),
+    requestBody: undefined,
+    responseBody: undefined,
     requestHeaders: req.headers,
     responseHeaders: res.getHeaders()
-  }, inst.settings))
-  if (res.statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR })
-  span.end()
+  }, plugin.settings, plugin.sink)
 }
 
 /**
@@ -46,14 +39,14 @@ function recordUnrouted (inst: Instrumentation, req: IncomingMessage, res: Serve
  * parameter over maxParamLength). This listener runs after Fastify's own and gives those a span too.
  * Returns the function that stops watching.
  */
-export function watchUnrouted (server: Server, inst: Instrumentation): () => void {
+export function watchUnrouted (server: Server, plugin: PluginState): () => void {
   const listener = (req: IncomingMessage, res: ServerResponse): void => {
     // Requests still being served, or already traced, cost one or two property reads here.
     if (!res.writableEnded || isTraced(req)) return
     try {
-      recordUnrouted(inst, req, res)
+      recordUnrouted(plugin, req, res)
     } catch (err) {
-      inst.fail(err, 'recording a request Fastify answered before its hooks')
+      plugin.fail(err, 'recording a request Fastify answered before its hooks')
     }
   }
   server.on('request', listener)

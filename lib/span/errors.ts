@@ -1,4 +1,4 @@
-/** One entry of `apitoolkit.errors`, in the shape the APItoolkit backend reads. */
+/** One entry of `apitoolkit.errors`, in the shape older APItoolkit readers take. */
 export interface ErrorObject {
   when: string
   error_type: string
@@ -6,6 +6,16 @@ export interface ErrorObject {
   root_error_type: string
   root_error_message: string
   stack_trace: string
+}
+
+/** An error as the span records it: an `exception` event, and an `apitoolkit.errors` entry. */
+export interface RecordedError {
+  timeMs: number
+  type: string
+  message: string
+  /** The stack, then one `Caused by: <type>: <message>` line per cause. */
+  stacktrace: string
+  entry: ErrorObject
 }
 
 interface ErrorLike { name: string, message: string, stack: string, cause: unknown }
@@ -37,31 +47,59 @@ function asErrorLike (value: unknown): ErrorLike | undefined {
   return undefined
 }
 
-function rootOf (error: ErrorLike): ErrorLike {
+/** The error's causes, outermost first, stopping at a cycle, a value that says nothing, or the depth cap. */
+function causesOf (error: ErrorLike): ErrorLike[] {
   const seen = new Set<unknown>()
-  let root = error
-  for (let depth = 0; depth < MAX_CAUSE_DEPTH; depth++) {
-    const cause = root.cause
+  const causes: ErrorLike[] = []
+  let link = error
+  while (causes.length < MAX_CAUSE_DEPTH) {
+    const cause = link.cause
     if (cause === undefined || cause === null || seen.has(cause)) break
     seen.add(cause)
     const next = asErrorLike(cause)
     if (next === undefined) break
-    root = next
+    causes.push(next)
+    link = next
   }
-  return root
+  return causes
 }
 
-/** Converts a thrown or reported value into an error object; undefined when it is nothing error-like. */
-export function toErrorObject (value: unknown, when: Date = new Date()): ErrorObject | undefined {
+/** Converts a thrown or reported value into a recorded error; undefined when it is nothing error-like. */
+export function recordError (value: unknown, timeMs: number): RecordedError | undefined {
   const error = asErrorLike(value)
   if (error === undefined) return undefined
-  const root = rootOf(error)
+  const causes = causesOf(error)
+  const root = causes.length === 0 ? error : causes[causes.length - 1]
+  let stacktrace = error.stack === '' ? `${error.name}: ${error.message}` : error.stack
+  for (const cause of causes) stacktrace += `\nCaused by: ${cause.name}: ${cause.message}`
   return {
-    when: when.toISOString(),
-    error_type: error.name,
+    timeMs,
+    type: error.name,
     message: error.message,
-    root_error_type: root.name,
-    root_error_message: root.message,
-    stack_trace: error.stack
+    stacktrace,
+    entry: {
+      when: new Date(timeMs).toISOString(),
+      error_type: error.name,
+      message: error.message,
+      root_error_type: root.name,
+      root_error_message: root.message,
+      stack_trace: error.stack
+    }
+  }
+}
+
+/** The client closed the connection before the response was complete. */
+export class RequestAbortedError extends Error {
+  constructor () {
+    super('request aborted by the client')
+    this.name = 'RequestAbortedError'
+  }
+}
+
+/** The server's connectionTimeout closed the connection before the response was complete. */
+export class ConnectionTimeoutError extends Error {
+  constructor () {
+    super('connection timed out')
+    this.name = 'ConnectionTimeoutError'
   }
 }

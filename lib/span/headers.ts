@@ -1,64 +1,68 @@
-import type { Attributes } from '@opentelemetry/api'
-import { REDACTED } from './names'
+import { attributeKey, type AttributeKey, type AttributeList } from '../export/otlp-encoder'
+
+/** An attribute list being built. */
+type Attributes = Array<AttributeList[number]>
+import { REDACTED, REQUEST_HEADER_PREFIX, RESPONSE_HEADER_PREFIX } from './names'
 
 /** Redacted whatever the options say: they carry credentials on every API. */
-export const ALWAYS_REDACTED_HEADERS = ['authorization', 'cookie', 'set-cookie', 'proxy-authorization']
+export const ALWAYS_REDACTED_HEADERS = [
+  'authorization', 'proxy-authorization', 'cookie', 'set-cookie', 'x-api-key', 'x-auth-token', 'x-access-token',
+  'x-csrf-token', 'x-xsrf-token', 'x-amz-security-token'
+]
+// Names that say they carry a credential, whatever the rest of the name.
+const SECRET_NAME_PARTS = ['secret', 'password', 'token', 'api-key', 'apikey']
 
 export type HeaderValue = string | number | readonly string[] | undefined
 export type HeaderBag = Record<string, HeaderValue>
 
-export const REQUEST_HEADER_PREFIX = 'http.request.header.'
-export const RESPONSE_HEADER_PREFIX = 'http.response.header.'
-
-// Header names repeat on every request: keep the prefixed attribute keys instead of concatenating anew.
-const MAX_CACHED_KEYS = 1024
-interface HeaderKey { key: string, lower: string }
-const keyCaches = new Map<string, Map<string, HeaderKey>>()
-
-function keyCacheFor (prefix: string): Map<string, HeaderKey> {
-  let cache = keyCaches.get(prefix)
-  if (cache === undefined) {
-    cache = new Map()
-    keyCaches.set(prefix, cache)
-  }
-  return cache
+interface HeaderName {
+  key: AttributeKey
+  lower: string
+  /** Redacted by its name's shape, whatever the lists say. */
+  secretShaped: boolean
 }
 
-/**
- * Adds one attribute per header, redacted by name, at most `budget` of them, and returns how many it added.
- * Names are lower-cased; several values are joined with `,`.
- */
-export function addHeaderAttributes (
-  attributes: Attributes,
-  prefix: string,
-  headers: HeaderBag,
-  redact: ReadonlySet<string>,
-  budget: number
-): number {
-  const keys = keyCacheFor(prefix)
-  let added = 0
+// Header names repeat on every request: their attribute keys are encoded once.
+const MAX_CACHED_NAMES = 1024
+const requestNames = new Map<string, HeaderName>()
+const responseNames = new Map<string, HeaderName>()
+
+function headerName (cache: Map<string, HeaderName>, prefix: string, name: string): HeaderName {
+  let entry = cache.get(name)
+  if (entry === undefined) {
+    const lower = name.toLowerCase()
+    entry = { key: attributeKey(prefix + lower), lower, secretShaped: SECRET_NAME_PARTS.some((part) => lower.includes(part)) }
+    if (cache.size < MAX_CACHED_NAMES) cache.set(name, entry)
+  }
+  return entry
+}
+
+export function isRedactedHeader (name: string, redact: ReadonlySet<string>): boolean {
+  const lower = name.toLowerCase()
+  return redact.has(lower) || SECRET_NAME_PARTS.some((part) => lower.includes(part))
+}
+
+/** A header's value as one string: several values joined with `,`. */
+export function headerText (value: string | number | readonly string[]): string {
+  return typeof value === 'string' ? value : Array.isArray(value) ? value.join(',') : String(value)
+}
+
+function push (out: Attributes, cache: Map<string, HeaderName>, prefix: string, headers: HeaderBag, redact: ReadonlySet<string>): void {
   for (const name in headers) {
-    if (added >= budget) break
     const value = headers[name]
     if (value === undefined) continue
-    let cached = keys.get(name)
-    if (cached === undefined) {
-      const lower = name.toLowerCase()
-      cached = { key: prefix + lower, lower }
-      if (keys.size < MAX_CACHED_KEYS) keys.set(name, cached)
-    }
-    attributes[cached.key] = redact.has(cached.lower)
-      ? REDACTED
-      : typeof value === 'string' ? value : Array.isArray(value) ? value.join(',') : String(value)
-    added++
+    const entry = headerName(cache, prefix, name)
+    out.push(entry.key, entry.secretShaped || redact.has(entry.lower) ? REDACTED : headerText(value))
   }
-  return added
 }
 
-export function countHeaders (headers: HeaderBag): number {
-  let n = 0
-  for (const name in headers) if (headers[name] !== undefined) n++
-  return n
+/** One attribute per request header, lower-case name, redacted by name. */
+export function pushRequestHeaders (out: Attributes, headers: HeaderBag, redact: ReadonlySet<string>): void {
+  push(out, requestNames, REQUEST_HEADER_PREFIX, headers, redact)
+}
+
+export function pushResponseHeaders (out: Attributes, headers: HeaderBag, redact: ReadonlySet<string>): void {
+  push(out, responseNames, RESPONSE_HEADER_PREFIX, headers, redact)
 }
 
 /** A fetch `Headers` as the plain bag the attribute builder reads. */
@@ -69,4 +73,16 @@ export function headersToBag (headers: Headers): HeaderBag {
   const cookies = headers.getSetCookie()
   if (cookies.length > 0) bag['set-cookie'] = cookies.join(',')
   return bag
+}
+
+/** The values of the headers that are redacted, so no other attribute can carry them out. */
+export function redactedHeaderValues (request: HeaderBag, response: HeaderBag, redact: ReadonlySet<string>): Set<string> {
+  const values = new Set<string>()
+  for (const headers of [request, response]) {
+    for (const name in headers) {
+      const value = headers[name]
+      if (value !== undefined && isRedactedHeader(name, redact)) values.add(headerText(value))
+    }
+  }
+  return values
 }

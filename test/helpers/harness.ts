@@ -1,15 +1,15 @@
-// Real parts for end-to-end tests: the local OTLP/gRPC collector, a Fastify app on 127.0.0.1 with the
-// plugin's own pipeline exporting into it, and small HTTP helpers.
+// Real parts for end-to-end tests: an OTLP/gRPC receiver decoding with the official protos, a Fastify app
+// on 127.0.0.1 with the plugin's own pipeline exporting into it, and small HTTP helpers.
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import apitoolkit, { type ApitoolkitOptions } from '../..'
-import { startCollector, type Collector, type ReceivedSpan } from '../../lib/collector/collector-server'
+import { startOfficialReceiver, type DecodedSpan, type OfficialReceiver } from './official-receiver'
 
 export interface Harness {
   app: FastifyInstance
   url: string
-  collector: Collector
+  collector: OfficialReceiver
   /** Closes the app, which flushes its spans, and returns every span the collector received. */
-  closeApp (): Promise<ReceivedSpan[]>
+  closeApp (): Promise<DecodedSpan[]>
 }
 
 interface Teardown { teardown (fn: () => unknown): void }
@@ -20,7 +20,7 @@ export async function startHarness (
   options: ApitoolkitOptions = {},
   fastifyOptions: FastifyServerOptions = {}
 ): Promise<Harness> {
-  const collector = await startCollector()
+  const collector = await startOfficialReceiver()
   const app = Fastify(fastifyOptions)
   await app.register(apitoolkit, { otlpEndpoint: collector.endpoint, serviceName: 'test-api', ...options })
   await routes(app)
@@ -28,7 +28,7 @@ export async function startHarness (
   const address = app.server.address()
   const port = typeof address === 'object' && address !== null ? address.port : 0
   let closed = false
-  const closeApp = async (): Promise<ReceivedSpan[]> => {
+  const closeApp = async (): Promise<DecodedSpan[]> => {
     if (!closed) { closed = true; await app.close() }
     return collector.spans
   }
@@ -37,7 +37,7 @@ export async function startHarness (
 }
 
 /** The APItoolkit span of the request that carried `x-test-id: id`. */
-export function spanFor (spans: ReceivedSpan[], id: string): ReceivedSpan {
+export function spanFor (spans: DecodedSpan[], id: string): DecodedSpan {
   const found = spans.filter((s) => s.attributes['http.request.header.x-test-id'] === id)
   if (found.length !== 1) throw new Error(`expected one span for x-test-id ${id}, found ${found.length}`)
   return found[0]
@@ -47,6 +47,6 @@ export function decodeBase64 (value: unknown): string {
   return Buffer.from(String(value), 'base64').toString('utf8')
 }
 
-export function errorsOf (span: ReceivedSpan): Array<Record<string, string>> {
+export function errorsOf (span: DecodedSpan): Array<Record<string, string>> {
   return JSON.parse(String(span.attributes['apitoolkit.errors']))
 }

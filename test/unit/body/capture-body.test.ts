@@ -2,7 +2,7 @@
 import { test } from 'tap'
 import { PassThrough, Readable } from 'node:stream'
 import { captureBody, NO_REDACTION, redactedBody } from '../../../lib/body/capture-body'
-import { compileRedaction } from '../../../lib/redaction/redaction'
+import { compileRedaction } from '../../../lib/redaction'
 import { isStructuralPrefix } from './prefix'
 
 const MARKER = '"[CLIENT_REDACTED]"'

@@ -3,7 +3,7 @@
 import { test } from 'tap'
 import fc from 'fast-check'
 import { captureBody } from '../../../lib/body/capture-body'
-import { compileRedaction, REDACTED, redactValue, type RedactionPlan } from '../../../lib/redaction/redaction'
+import { compileRedaction, REDACTED, redactValue, type RedactionPlan } from '../../../lib/redaction'
 import { asJson, isStructuralPrefix, smallestSize } from './prefix'
 
 // Characters that need escapes, multi-byte ones, astral ones, lone surrogates, and any code point.

@@ -1,0 +1,62 @@
+import type { ApitoolkitSpan } from '../span/apitoolkit-span'
+import type { HeaderBag } from '../span/headers'
+import { pathParamsJson, searchParamsJson, wildcardParams } from '../span/params'
+import type { OutgoingParent } from './outgoing-parent'
+
+/** What is known about an outgoing call when it starts. */
+export interface OutgoingRequest {
+  url: URL
+  method: string
+  /** `urlWildcard`, or undefined for the URL path. */
+  urlWildcard: string | undefined
+  requestHeaders: HeaderBag
+  /** A redacted JSON document, or undefined when not captured. */
+  requestBody: Buffer | undefined
+}
+
+/** How an outgoing call ended. */
+export interface OutgoingResult {
+  status: number
+  responseHeaders: HeaderBag
+  responseBody: Buffer | undefined
+}
+
+// What a proxy reports for a call that got no response; the backend counts a status outside 100–599 as 200.
+export const STATUS_BAD_GATEWAY = 502
+export const STATUS_GATEWAY_TIMEOUT = 504
+export const STATUS_CLIENT_CLOSED = 499
+
+const TIMEOUT_CODES = new Set(['ETIMEDOUT', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ESOCKETTIMEDOUT'])
+
+/** The status a call that got no response is recorded with: aborted by the caller, timed out, or failed. */
+export function noResponseStatus (error: unknown): number {
+  // fetch wraps the cause (`TypeError: fetch failed`); look down the chain.
+  for (let link = error, depth = 0; typeof link === 'object' && link !== null && depth < 10; depth++) {
+    const { name, code } = link as { name?: unknown, code?: unknown }
+    if (name === 'AbortError') return STATUS_CLIENT_CLOSED
+    if (name === 'TimeoutError' || (typeof code === 'string' && TIMEOUT_CODES.has(code))) return STATUS_GATEWAY_TIMEOUT
+    link = (link as { cause?: unknown }).cause
+  }
+  return STATUS_BAD_GATEWAY
+}
+
+/** Ends an outgoing call's span with every attribute, the way incoming spans end. */
+export function endOutgoingSpan (
+  span: ApitoolkitSpan, parent: OutgoingParent, req: OutgoingRequest, res: OutgoingResult, redactHeaders: ReadonlySet<string>
+): void {
+  const { url } = req
+  const { settings, sink } = parent.plugin
+  span.end({
+    hostName: url.host,
+    route: req.urlWildcard ?? url.pathname,
+    target: url.pathname + url.search,
+    method: req.method,
+    status: res.status,
+    queryParams: searchParamsJson(url.search),
+    pathParams: req.urlWildcard === undefined ? pathParamsJson(undefined) : wildcardParams(req.urlWildcard, url.pathname),
+    requestBody: req.requestBody,
+    responseBody: res.responseBody,
+    requestHeaders: req.requestHeaders,
+    responseHeaders: res.responseHeaders
+  }, redactHeaders === settings.redactHeaders ? settings : { ...settings, redactHeaders }, sink)
+}

@@ -1,0 +1,85 @@
+import type { ApitoolkitRequest, ApitoolkitTenant, ApitoolkitUser, ObserveClient } from '../../types/index'
+import { createObserveClient } from '../outgoing/observe-client'
+import type { CustomValue } from '../span/apitoolkit-span'
+import { ATTR, REQUEST_HEADER_PREFIX, RESPONSE_HEADER_PREFIX } from '../span/names'
+import type { RequestRecord } from './request-record'
+
+const kRecord = Symbol('apitoolkit-fastify request record')
+
+// Names the span already has: a custom attribute may not replace one.
+const FIXED_NAMES = new Set<string>(Object.values(ATTR))
+
+function isFixedName (name: string): boolean {
+  return FIXED_NAMES.has(name) || name.startsWith(REQUEST_HEADER_PREFIX) || name.startsWith(RESPONSE_HEADER_PREFIX)
+}
+
+function isCustomValue (value: unknown): value is CustomValue {
+  return typeof value === 'string' || typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value))
+}
+
+/**
+ * `request.apitoolkit`: the small surface the app uses. The request's state stays behind a symbol, where
+ * the app cannot trip over it; on a request the plugin does not trace, every call is harmless.
+ */
+export class RequestFacade implements ApitoolkitRequest {
+  // Keyed by a symbol this module keeps: only the plugin reaches the record.
+  readonly [kRecord]: RequestRecord | undefined
+  private client: ObserveClient | undefined = undefined
+
+  constructor (record: RequestRecord | undefined) {
+    this[kRecord] = record
+  }
+
+  reportError (error: unknown): void {
+    const record = this[kRecord]
+    if (record === undefined) return
+    if (!record.span.recordError(error)) {
+      record.plugin.log.debug({ value: typeof error }, 'apitoolkit-fastify: reportError ignored a value that is not an error')
+    }
+  }
+
+  get observe (): ObserveClient {
+    this.client ??= createObserveClient(this[kRecord])
+    return this.client
+  }
+
+  setUser (user: ApitoolkitUser): void {
+    if (typeof user !== 'object' || user === null) return
+    this.set(ATTR.userId, user.id)
+    this.set(ATTR.userEmail, user.email)
+    this.set(ATTR.userName, user.name)
+  }
+
+  setTenant (tenant: ApitoolkitTenant): void {
+    if (typeof tenant !== 'object' || tenant === null) return
+    this.set(ATTR.tenantId, tenant.id)
+    this.set(ATTR.tenantName, tenant.name)
+  }
+
+  setAttributes (attributes: Record<string, string | number | boolean>): void {
+    const record = this[kRecord]
+    if (record === undefined || typeof attributes !== 'object' || attributes === null) return
+    for (const name of Object.keys(attributes)) {
+      const value: unknown = attributes[name]
+      if (isFixedName(name) || !isCustomValue(value)) {
+        record.plugin.log.debug({ attribute: name }, 'apitoolkit-fastify: setAttributes ignored a name the span already has or a value that is not a string, number or boolean')
+        continue
+      }
+      record.span.setAttribute(name, value)
+    }
+  }
+
+  private set (name: string, value: unknown): void {
+    const record = this[kRecord]
+    if (record === undefined || value === undefined || value === null) return
+    record.span.setAttribute(name, String(value))
+  }
+}
+
+/** The request's record, or undefined when the plugin does not trace it. */
+export function recordOf (facade: unknown): RequestRecord | undefined {
+  return facade instanceof RequestFacade ? facade[kRecord] : undefined
+}
+
+/** `request.apitoolkit` on requests the plugin does not trace. */
+export const UNTRACED = new RequestFacade(undefined)

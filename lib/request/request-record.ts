@@ -1,0 +1,117 @@
+import { context, trace, type Context } from '@opentelemetry/api'
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import { captureBody, NO_REDACTION } from '../body/capture-body'
+import { OUTGOING_PARENT_KEY, type OutgoingParent } from '../outgoing/outgoing-parent'
+import { ApitoolkitSpan } from '../span/apitoolkit-span'
+import { ConnectionTimeoutError, RequestAbortedError } from '../span/errors'
+import { redactedHeaderValues } from '../span/headers'
+import { pathParamsJson, queryParamsJson } from '../span/params'
+import { activeParent, parseTraceparent } from '../span/trace-context'
+import type { PluginState } from './plugin-state'
+
+/** Status for a request the client closed before a response was sent, as proxies report it. */
+export const STATUS_CLIENT_CLOSED = 499
+/** Status for a request the server's connection timeout closed. */
+export const STATUS_TIMEOUT = 408
+
+/** Marks a response body that is exactly the serialized payload Fastify sent. */
+const AS_SENT = Symbol('as sent')
+
+/** The state of one traced request: its span, and what the span will say once the response is sent. */
+export class RequestRecord implements OutgoingParent {
+  readonly span: ApitoolkitSpan
+  /** The span's context, made active while the request is served, when something can read it. */
+  readonly context: Context | undefined
+  requestBody: Buffer | undefined = undefined
+  /** The redacted copy of a serialized payload, or AS_SENT when redaction left it unchanged. */
+  private redactedPayload: unknown = undefined
+  private responsePayload: unknown = undefined
+
+  constructor (
+    readonly plugin: PluginState,
+    private readonly request: FastifyRequest,
+    private readonly reply: FastifyReply
+  ) {
+    const headers = request.headers
+    if (plugin.activateContext) {
+      const active = context.active()
+      const parent = (plugin.joinActiveSpan ? activeParent(active) : undefined) ?? parseTraceparent(headers.traceparent, headers.tracestate)
+      this.span = ApitoolkitSpan.incoming(parent)
+      const spanContext = trace.setSpanContext(active, this.span.spanContext())
+      // Only the outgoing monitor looks the request up in the context; other requests skip the extra context.
+      this.context = plugin.options.monitorOutgoing ? spanContext.setValue(OUTGOING_PARENT_KEY, this) : spanContext
+    } else {
+      this.span = ApitoolkitSpan.incoming(parseTraceparent(headers.traceparent, headers.tracestate))
+      this.context = undefined
+    }
+  }
+
+  /** preValidation: the body as parsed, before validation or the handler can change it. */
+  captureRequestBody (body: unknown): void {
+    const { requestPlan, maxBodyBytes } = this.plugin.options
+    const length = this.request.headers['content-length']
+    this.requestBody = captureBody(body, this.request.headers['content-type'], requestPlan, maxBodyBytes, length === undefined ? undefined : Number(length))
+  }
+
+  /** preSerialization: the payload object redacted on a copy, before Fastify serializes it. */
+  redactPayload (redacted: unknown, payload: unknown): void {
+    this.redactedPayload = redacted === payload ? AS_SENT : redacted
+  }
+
+  /** onSend: keep a reference; the bytes are worked out once the response is sent. */
+  keepResponsePayload (payload: unknown): void {
+    this.responsePayload = payload
+  }
+
+  private responseBody (): Buffer | undefined {
+    const { responsePayload, redactedPayload } = this
+    const { responsePlan, maxBodyBytes } = this.plugin.options
+    const contentType = this.reply.getHeader('content-type')
+    const type = typeof contentType === 'string' ? contentType : undefined
+    if (redactedPayload === undefined) return captureBody(responsePayload, type, responsePlan, maxBodyBytes)
+    if (redactedPayload === AS_SENT) return captureBody(responsePayload, type, NO_REDACTION, maxBodyBytes)
+    // The route's own serializer, so fields its response schema leaves out stay out of the span too.
+    return captureBody(this.reply.serialize(redactedPayload), type, NO_REDACTION, maxBodyBytes)
+  }
+
+  /** onRequestAbort: the client left before the response was complete. */
+  abort (): void {
+    this.endWithoutResponse(new RequestAbortedError(), STATUS_CLIENT_CLOSED)
+  }
+
+  /** onTimeout: the server's connection timeout closed the connection. */
+  timeout (): void {
+    this.endWithoutResponse(new ConnectionTimeoutError(), STATUS_TIMEOUT)
+  }
+
+  private endWithoutResponse (error: Error, status: number): void {
+    if (this.span.ended) return
+    this.span.recordError(error)
+    const raw = this.reply.raw
+    this.finish(raw.headersSent ? raw.statusCode : status)
+  }
+
+  /** onResponse: gather every attribute and end the span. */
+  finish (status: number = this.reply.raw.statusCode): void {
+    const { span, request, reply, plugin } = this
+    if (span.ended) return
+    const { options, settings } = plugin
+    const requestHeaders = request.headers
+    const responseHeaders = reply.getHeaders()
+    if (span.custom !== undefined) span.withholdValues(redactedHeaderValues(requestHeaders, responseHeaders, settings.redactHeaders))
+    span.end({
+      hostName: request.hostname,
+      route: request.routeOptions.url ?? '/',
+      target: request.url,
+      method: request.method,
+      status,
+      queryParams: queryParamsJson(request.query),
+      pathParams: pathParamsJson(request.params),
+      requestBody: options.captureRequestBody ? this.requestBody : undefined,
+      responseBody: options.captureResponseBody ? this.responseBody() : undefined,
+      requestHeaders,
+      responseHeaders
+    }, settings, plugin.sink)
+    plugin.debug({ msgId: span.msgId, status }, 'span ended')
+  }
+}

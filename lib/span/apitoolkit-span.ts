@@ -1,0 +1,199 @@
+// The APItoolkit span, for every producer: an incoming request, a request Fastify's router answered
+// itself, an outgoing call. It is a plain record until it ends; then its attributes are gathered in
+// one list and handed to the export pipeline, which encodes them at once.
+import { TraceFlags, type SpanContext } from '@opentelemetry/api'
+import { attributeKey, Base64Text, type AttributeList, type OtlpEvent, type OtlpSpan } from '../export/otlp-encoder'
+import { nowMs, toHrTime } from './clock'
+import { recordError, type RecordedError } from './errors'
+import { pushRequestHeaders, pushResponseHeaders, type HeaderBag } from './headers'
+import { newSpanId, newTraceId, randomUuid, toHex } from './ids'
+import {
+  ATTR, EXCEPTION_EVENT, REDACTED, EXCEPTION_MESSAGE, EXCEPTION_STACKTRACE, EXCEPTION_TYPE, SDK_TYPE_INCOMING, SDK_TYPE_OUTGOING, SPAN_NAME
+} from './names'
+import { formatTraceparent, type ParentSpan } from './trace-context'
+
+/** OTLP span kinds. */
+export const KIND_INTERNAL = 1
+export const KIND_SERVER = 2
+export const KIND_CLIENT = 3
+const STATUS_ERROR = 2
+// W3C flag bits the OTLP span carries: whether the parent's remoteness is known, and whether it is.
+const FLAG_HAS_IS_REMOTE = 0x100
+const FLAG_IS_REMOTE = 0x200
+
+/** Where ended spans go: the export pipeline. */
+export interface SpanSink {
+  submit (span: OtlpSpan): void
+}
+
+/** What stays the same for every span of one plugin instance. */
+export interface SpanSettings {
+  serviceVersion: string
+  tags: string[]
+  redactHeaders: ReadonlySet<string>
+}
+
+/** One request/response exchange, incoming or outgoing, as the span describes it. */
+export interface Exchange {
+  hostName: string
+  route: string
+  target: string
+  method: string
+  status: number
+  queryParams: string
+  pathParams: string
+  /** Bytes of a JSON document, or undefined when not captured. */
+  requestBody: Buffer | undefined
+  responseBody: Buffer | undefined
+  requestHeaders: HeaderBag
+  responseHeaders: HeaderBag
+}
+
+const K = {
+  hostName: attributeKey(ATTR.hostName),
+  msgId: attributeKey(ATTR.msgId),
+  route: attributeKey(ATTR.route),
+  target: attributeKey(ATTR.target),
+  method: attributeKey(ATTR.method),
+  status: attributeKey(ATTR.status),
+  queryParams: attributeKey(ATTR.queryParams),
+  pathParams: attributeKey(ATTR.pathParams),
+  sdkType: attributeKey(ATTR.sdkType),
+  parentId: attributeKey(ATTR.parentId),
+  requestBody: attributeKey(ATTR.requestBody),
+  responseBody: attributeKey(ATTR.responseBody),
+  errors: attributeKey(ATTR.errors),
+  serviceVersion: attributeKey(ATTR.serviceVersion),
+  tags: attributeKey(ATTR.tags)
+}
+export type CustomValue = string | number | boolean
+
+const NO_ERRORS: RecordedError[] = []
+const NO_EVENTS: OtlpEvent[] = []
+
+function body (bytes: Buffer | undefined): string | Base64Text {
+  return bytes === undefined || bytes.length === 0 ? '' : new Base64Text(bytes)
+}
+
+function exceptionEvent (error: RecordedError): OtlpEvent {
+  return {
+    time: toHrTime(error.timeMs),
+    name: EXCEPTION_EVENT,
+    attributes: [EXCEPTION_TYPE, error.type, EXCEPTION_MESSAGE, error.message, EXCEPTION_STACKTRACE, error.stacktrace]
+  }
+}
+
+export class ApitoolkitSpan {
+  readonly spanId: Buffer = newSpanId()
+  readonly msgId: string = randomUuid()
+  readonly startMs: number = nowMs()
+  /** Shared and empty until the first error, so requests without errors allocate no list. */
+  errors: RecordedError[] = NO_ERRORS
+  /** Attributes set through setUser, setTenant and setAttributes, already checked. */
+  custom: Map<string, CustomValue> | undefined = undefined
+  ended = false
+
+  private constructor (
+    readonly traceId: Buffer,
+    readonly parentSpanId: Buffer | undefined,
+    readonly traceFlags: number,
+    readonly traceState: string,
+    private readonly flags: number,
+    readonly kind: number,
+    /** The request's msg_id for an outgoing call; '' for incoming. */
+    readonly parentMsgId: string,
+    private readonly sdkType: string
+  ) {}
+
+  /** The span of an incoming request, under `parent` when there is one, else the root of a new trace. */
+  static incoming (parent: ParentSpan | undefined): ApitoolkitSpan {
+    if (parent === undefined) {
+      return new ApitoolkitSpan(newTraceId(), undefined, TraceFlags.SAMPLED, '', FLAG_HAS_IS_REMOTE | TraceFlags.SAMPLED, KIND_SERVER, '', SDK_TYPE_INCOMING)
+    }
+    const flags = FLAG_HAS_IS_REMOTE | (parent.isRemote ? FLAG_IS_REMOTE : 0) | (parent.traceFlags & 0xff)
+    return new ApitoolkitSpan(
+      parent.traceId, parent.spanId, parent.traceFlags, parent.traceState, flags,
+      parent.isServerSpan ? KIND_INTERNAL : KIND_SERVER, '', SDK_TYPE_INCOMING
+    )
+  }
+
+  /** The span of an outgoing call made while serving this request. */
+  outgoing (): ApitoolkitSpan {
+    return new ApitoolkitSpan(
+      this.traceId, this.spanId, this.traceFlags, this.traceState, FLAG_HAS_IS_REMOTE | (this.traceFlags & 0xff),
+      KIND_CLIENT, this.msgId, SDK_TYPE_OUTGOING
+    )
+  }
+
+  /** Records an error; false when the value is nothing error-like. */
+  recordError (value: unknown): boolean {
+    const error = recordError(value, nowMs())
+    if (error === undefined) return false
+    if (this.errors === NO_ERRORS) this.errors = []
+    this.errors.push(error)
+    return true
+  }
+
+  setAttribute (name: string, value: CustomValue): void {
+    (this.custom ??= new Map()).set(name, value)
+  }
+
+  /** Replaces custom string values that repeat a withheld value (a redacted header's) by the marker. */
+  withholdValues (withheld: ReadonlySet<string>): void {
+    if (this.custom === undefined || withheld.size === 0) return
+    for (const [name, value] of this.custom) if (typeof value === 'string' && withheld.has(value)) this.custom.set(name, REDACTED)
+  }
+
+  /** The span's context in the form OpenTelemetry's API makes active. */
+  spanContext (): SpanContext {
+    return { traceId: toHex(this.traceId), spanId: toHex(this.spanId), traceFlags: this.traceFlags, isRemote: false }
+  }
+
+  traceparent (): string {
+    return formatTraceparent(this.traceId, this.spanId, this.traceFlags)
+  }
+
+  /** Ends the span once, with every attribute, and hands it to `sink`. */
+  end (x: Exchange, settings: SpanSettings, sink: SpanSink): void {
+    if (this.ended) return
+    this.ended = true
+    const endMs = nowMs()
+    const errors = this.errors
+    const attributes: Array<AttributeList[number]> = [
+      K.hostName, x.hostName,
+      K.msgId, this.msgId,
+      K.route, x.route,
+      K.target, x.target,
+      K.method, x.method,
+      K.status, x.status,
+      K.queryParams, x.queryParams,
+      K.pathParams, x.pathParams,
+      K.sdkType, this.sdkType,
+      K.parentId, this.parentMsgId,
+      K.requestBody, body(x.requestBody),
+      K.responseBody, body(x.responseBody),
+      K.errors, errors.length === 0 ? '[]' : JSON.stringify(errors.map((e) => e.entry)),
+      K.serviceVersion, settings.serviceVersion,
+      K.tags, settings.tags
+    ]
+    pushRequestHeaders(attributes, x.requestHeaders, settings.redactHeaders)
+    pushResponseHeaders(attributes, x.responseHeaders, settings.redactHeaders)
+    if (this.custom !== undefined) for (const [name, value] of this.custom) attributes.push(name, value)
+    const failed = x.status >= 500
+    sink.submit({
+      traceId: this.traceId,
+      spanId: this.spanId,
+      parentSpanId: this.parentSpanId,
+      traceState: this.traceState,
+      name: SPAN_NAME,
+      kind: this.kind,
+      startTime: toHrTime(this.startMs),
+      endTime: toHrTime(endMs),
+      attributes,
+      events: errors.length === 0 ? NO_EVENTS : errors.map(exceptionEvent),
+      statusCode: failed ? STATUS_ERROR : 0,
+      statusMessage: failed ? (errors.length > 0 ? errors[0].message : `HTTP ${x.status}`) : '',
+      flags: this.flags
+    })
+  }
+}

@@ -1,0 +1,49 @@
+const EMPTY_JSON_OBJECT = '{}'
+
+/** `{"q":["1","2"]}`: every query value as an array of strings, whatever shape the parser gave. */
+export function queryParamsJson (query: unknown): string {
+  if (typeof query !== 'object' || query === null) return EMPTY_JSON_OBJECT
+  let out: Record<string, string[]> | undefined
+  for (const key in query) {
+    const value = (query as Record<string, unknown>)[key]
+    if (value === undefined) continue
+    out ??= {}
+    out[key] = Array.isArray(value) ? value.map(String) : [typeof value === 'string' ? value : JSON.stringify(value) ?? String(value)]
+  }
+  return out === undefined ? EMPTY_JSON_OBJECT : JSON.stringify(out)
+}
+
+/** Query parameters of a URL search string, in the same form as `queryParamsJson`. */
+export function searchParamsJson (search: string): string {
+  if (search === '' || search === '?') return EMPTY_JSON_OBJECT
+  const out: Record<string, string[]> = {}
+  new URLSearchParams(search).forEach((value, key) => { (out[key] ??= []).push(value) })
+  return JSON.stringify(out)
+}
+
+export function pathParamsJson (params: unknown): string {
+  if (typeof params !== 'object' || params === null) return EMPTY_JSON_OBJECT
+  for (const _ in params) return JSON.stringify(params)
+  return EMPTY_JSON_OBJECT
+}
+
+/** `{"id":"42"}` for wildcard `/items/:id` and path `/items/42`; `{}` when they do not line up. */
+export function wildcardParams (wildcard: string, pathname: string): string {
+  if (!wildcard.includes(':')) return EMPTY_JSON_OBJECT
+  const names = wildcard.split('/')
+  const values = pathname.split('/')
+  if (names.length !== values.length) return EMPTY_JSON_OBJECT
+  const params: Record<string, string> = {}
+  names.forEach((name, i) => {
+    if (name.startsWith(':') && name.length > 1) params[name.slice(1)] = safeDecode(values[i])
+  })
+  return pathParamsJson(params)
+}
+
+function safeDecode (segment: string): string {
+  try {
+    return decodeURIComponent(segment)
+  } catch {
+    return segment
+  }
+}

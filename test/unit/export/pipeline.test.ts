@@ -1,0 +1,141 @@
+// The pipeline in memory: a transport that records what it is sent and answers when told to.
+import { test } from 'tap'
+import type { EncodedBatch, ExportOutcome, Transport } from '../../../lib/export/grpc-transport'
+import { encodeResource, encodeScope, type OtlpSpan } from '../../../lib/export/otlp-encoder'
+import { createPipeline, FLUSH_INTERVAL_MS, type PipelineOptions } from '../../../lib/export/pipeline'
+
+class HeldTransport implements Transport {
+  sent: EncodedBatch[] = []
+  private pending: Array<(outcome: ExportOutcome) => void> = []
+  shutdowns = 0
+
+  send (batch: EncodedBatch, done: (outcome: ExportOutcome) => void): void {
+    this.sent.push(batch)
+    this.pending.push(done)
+  }
+
+  /** Closes the pipeline, answering what close sends. */
+  async close (pipeline: { close: () => Promise<void> }, ok = true): Promise<void> {
+    const closing = pipeline.close()
+    this.answerAll(ok)
+    await closing
+  }
+
+  answerAll (ok = true): void {
+    for (const done of this.pending.splice(0)) done({ ok, error: ok ? undefined : new Error('collector down') })
+  }
+
+  async shutdown (): Promise<void> { this.shutdowns++ }
+}
+
+interface Logged { obj: Record<string, unknown>, msg: string }
+
+function logger (): { warn: (obj: object, msg: string) => void, lines: Logged[] } {
+  const lines: Logged[] = []
+  return { lines, warn: (obj, msg) => { lines.push({ obj: obj as Record<string, unknown>, msg }) } }
+}
+
+function span (bodyBytes = 0): OtlpSpan {
+  return {
+    traceId: Buffer.alloc(16, 1),
+    spanId: Buffer.alloc(8, 2),
+    parentSpanId: undefined,
+    traceState: '',
+    name: 'monoscope.http',
+    kind: 2,
+    startTime: [1_700_000_000, 0],
+    endTime: [1_700_000_000, 1000],
+    attributes: ['http.request.body', 'A'.repeat(bodyBytes)],
+    events: [],
+    statusCode: 0,
+    statusMessage: '',
+    flags: 0x101
+  }
+}
+
+function options (overrides: Partial<PipelineOptions> = {}): PipelineOptions {
+  return {
+    resource: encodeResource(['service.name', 'test']),
+    scope: encodeScope('apitoolkit-fastify', '0.0.0'),
+    maxQueueSize: 2048,
+    maxQueueBytes: 32 * 1024 * 1024,
+    ...overrides
+  }
+}
+
+test('a full batch is sent at once; the rest waits for the timer or close', async (t) => {
+  const transport = new HeldTransport()
+  const pipeline = createPipeline(options(), transport, logger())
+  for (let i = 0; i < 513; i++) pipeline.submit(span())
+  t.same(transport.sent.map((b) => b.count), [512], '512 spans make a batch')
+  await new Promise((resolve) => setTimeout(resolve, FLUSH_INTERVAL_MS + 200))
+  t.same(transport.sent.map((b) => b.count), [512, 1], 'the timer sends what is left')
+  await transport.close(pipeline)
+  t.equal(transport.shutdowns, 1, 'close stops the transport')
+})
+
+test('a batch is sent before it grows past a megabyte', async (t) => {
+  const transport = new HeldTransport()
+  const pipeline = createPipeline(options(), transport, logger())
+  for (let i = 0; i < 20; i++) pipeline.submit(span(100_000))
+  t.ok(transport.sent.length >= 1, 'sent before the timer')
+  await transport.close(pipeline)
+  for (const batch of transport.sent) t.ok(batch.bytes.length < 1.2 * 1024 * 1024, `${batch.bytes.length} bytes in one request`)
+  t.equal(transport.sent.reduce((n, b) => n + b.count, 0), 20, 'every span sent')
+})
+
+test('what waits is bounded in spans: the rest is dropped, counted and logged', async (t) => {
+  const transport = new HeldTransport()
+  const log = logger()
+  const pipeline = createPipeline(options({ maxQueueSize: 10 }), transport, log)
+  for (let i = 0; i < 25; i++) pipeline.submit(span())
+  await transport.close(pipeline)
+  t.same(transport.sent.map((b) => b.count), [10], 'only the spans that fit were sent')
+  t.equal(log.lines[0]?.obj.droppedSpans, 1, 'the first drop is logged at once')
+  t.equal(log.lines.length >= 2, true)
+  t.equal(log.lines[log.lines.length - 1].obj.droppedSpans, 15, 'the total is logged at close')
+})
+
+test('what waits is bounded in bytes', async (t) => {
+  const transport = new HeldTransport()
+  const log = logger()
+  const pipeline = createPipeline(options({ maxQueueBytes: 300_000 }), transport, log)
+  for (let i = 0; i < 10; i++) pipeline.submit(span(64 * 1024))
+  const accepted = transport.sent.reduce((n, b) => n + b.count, 0)
+  pipeline.submit(span())
+  await transport.close(pipeline)
+  const sent = transport.sent.reduce((n, b) => n + b.count, 0)
+  t.ok(sent >= 4 && sent <= 6, `about 300 KB of 64 KiB spans kept (${sent})`)
+  t.ok(accepted <= sent)
+  t.equal(log.lines[log.lines.length - 1].obj.droppedSpans, 11 - sent)
+})
+
+test('room comes back once a batch is answered', async (t) => {
+  const transport = new HeldTransport()
+  const pipeline = createPipeline(options({ maxQueueSize: 512 }), transport, logger())
+  for (let i = 0; i < 512; i++) pipeline.submit(span())
+  pipeline.submit(span())
+  t.same(transport.sent.map((b) => b.count), [512], 'the 513th is dropped while the batch is in flight')
+  transport.answerAll()
+  pipeline.submit(span())
+  await transport.close(pipeline)
+  t.same(transport.sent.map((b) => b.count), [512, 1], 'and taken again after the answer')
+})
+
+test('failed exports are counted and logged; close is bounded when no answer comes', async (t) => {
+  const transport = new HeldTransport()
+  const log = logger()
+  const pipeline = createPipeline(options(), transport, log)
+  pipeline.submit(span())
+  await transport.close(pipeline, false)
+  t.equal(log.lines.some((l) => l.obj.failedSpans === 1), true, 'the failure is logged')
+
+  const silent = new HeldTransport()
+  const stuck = createPipeline(options(), silent, logger())
+  stuck.submit(span())
+  const started = Date.now()
+  await stuck.close()
+  const took = Date.now() - started
+  t.ok(took < 8000, `close returned without an answer (${took} ms)`)
+  t.equal(silent.shutdowns, 1)
+})

@@ -1,0 +1,56 @@
+import { test } from 'tap'
+import { ALWAYS_REDACTED_HEADERS, headersToBag, isRedactedHeader, pushRequestHeaders, pushResponseHeaders, redactedHeaderValues } from '../../../lib/span/headers'
+import { REDACTED } from '../../../lib/span/names'
+
+function asRecord (list: unknown[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {}
+  for (let i = 0; i < list.length; i += 2) {
+    const key = list[i]
+    out[typeof key === 'string' ? key : (key as { name: string }).name] = list[i + 1]
+  }
+  return out
+}
+
+test('one attribute per header, lower-case names, several values joined with a comma', async (t) => {
+  const out: unknown[] = []
+  pushRequestHeaders(out as never, { 'X-Trace': 'a', accept: ['x', 'y'], 'content-length': 12, skipped: undefined }, new Set())
+  t.same(asRecord(out), {
+    'http.request.header.x-trace': 'a',
+    'http.request.header.accept': 'x,y',
+    'http.request.header.content-length': '12'
+  })
+})
+
+test('credentials are redacted by name: the defaults, name patterns and the configured list', async (t) => {
+  const out: unknown[] = []
+  pushResponseHeaders(out as never, {
+    authorization: 'Bearer x', 'set-cookie': ['a=1', 'b=2'], 'x-my-secret-sauce': 's', 'x-session-token': 't',
+    'x-stripe-apikey': 'k', 'x-custom': 'c', 'x-public': 'p'
+  }, new Set([...ALWAYS_REDACTED_HEADERS, 'x-custom']))
+  t.same(asRecord(out), {
+    'http.response.header.authorization': REDACTED,
+    'http.response.header.set-cookie': REDACTED,
+    'http.response.header.x-my-secret-sauce': REDACTED,
+    'http.response.header.x-session-token': REDACTED,
+    'http.response.header.x-stripe-apikey': REDACTED,
+    'http.response.header.x-custom': REDACTED,
+    'http.response.header.x-public': 'p'
+  })
+})
+
+test('isRedactedHeader agrees with the attribute builder, whatever the case', async (t) => {
+  const redact = new Set(ALWAYS_REDACTED_HEADERS)
+  t.ok(isRedactedHeader('Authorization', redact))
+  t.ok(isRedactedHeader('X-Refresh-TOKEN', redact))
+  t.notOk(isRedactedHeader('accept', redact))
+})
+
+test('redactedHeaderValues collects the values withheld in both directions', async (t) => {
+  const values = redactedHeaderValues({ authorization: 'Bearer abc', accept: '*/*' }, { 'set-cookie': ['s=1', 's=2'] }, new Set(ALWAYS_REDACTED_HEADERS))
+  t.same([...values].sort(), ['Bearer abc', 's=1,s=2'])
+})
+
+test('a fetch Headers keeps repeated Set-Cookie values apart', async (t) => {
+  const headers = new Headers([['set-cookie', 'a=1'], ['set-cookie', 'b=2'], ['x-a', '1']])
+  t.same(headersToBag(headers), { 'set-cookie': 'a=1,b=2', 'x-a': '1' })
+})
