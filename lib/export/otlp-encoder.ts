@@ -113,9 +113,15 @@ const FLAGS_CONTEXT_IS_REMOTE = 0x200
 const INT64_MIN = -(2 ** 63)
 const INT64_END = 2 ** 63
 
+// A key field and a text this short make a KeyValue under 128 bytes: all its lengths take one byte.
+const SHORT_KEY_VALUE_MAX = 127 - 4
+
 // Most spans and exception events are between 128 bytes and 16 KiB long: two bytes of length.
 const SPAN_LENGTH_RESERVE = 2
 const EVENT_LENGTH_RESERVE = 2
+
+// Room in front of a batch's spans for any length its headers may need.
+const MAX_VARINT_BYTES = 10
 
 const KEY_CACHE_LIMIT = 1024
 const keyCache = new Map<string, AttributeKey>()
@@ -200,26 +206,37 @@ function textKeyValueHeader (keyLength: number, textLength: number): number {
  */
 function writeTextKeyValue (w: ProtobufWriter, fieldTag: number, key: Buffer, value: string | Base64Text): void {
   const start = w.pos
+  const keyLength = key.length
   const expected = typeof value === 'string' ? value.length : base64Length(value.bytes.length)
-  let header = textKeyValueHeader(key.length, expected)
+  let header = keyLength + expected <= SHORT_KEY_VALUE_MAX ? keyLength + 6 : textKeyValueHeader(keyLength, expected)
   const count = typeof value === 'string' ? w.utf8At(value, start + header) : w.base64At(value.bytes, start + header)
   if (count !== expected) {
-    const actual = textKeyValueHeader(key.length, count)
+    const actual = textKeyValueHeader(keyLength, count)
     if (actual !== header) {
       w.move(start + header, start + header + count, actual - header)
       header = actual
     }
   }
-  const valueLength = fieldSize(count)
   const buf = w.buf
   let at = start
   buf[at++] = fieldTag
-  at = w.varintAt(at, key.length + fieldSize(valueLength))
-  at = w.rawAt(key, at)
-  buf[at++] = KEY_VALUE_VALUE
-  at = w.varintAt(at, valueLength)
-  buf[at++] = ANY_VALUE_STRING
-  w.varintAt(at, count)
+  if (header === keyLength + 6) {
+    // the usual case: every length takes one byte
+    buf[at++] = keyLength + 4 + count
+    at = w.rawAt(key, at)
+    buf[at++] = KEY_VALUE_VALUE
+    buf[at++] = count + 2
+    buf[at++] = ANY_VALUE_STRING
+    buf[at] = count
+  } else {
+    const valueLength = fieldSize(count)
+    at = w.varintAt(at, keyLength + fieldSize(valueLength))
+    at = w.rawAt(key, at)
+    buf[at++] = KEY_VALUE_VALUE
+    at = w.varintAt(at, valueLength)
+    buf[at++] = ANY_VALUE_STRING
+    w.varintAt(at, count)
+  }
   w.pos = start + header + count
 }
 
@@ -350,9 +367,6 @@ function writeStatus (w: ProtobufWriter, code: number, message: string): void {
   w.end(at, reserve)
 }
 
-// Room for a length varint of any size the headers in front of the spans may need.
-const MAX_VARINT_BYTES = 10
-
 /**
  * Spans appended one by one into one buffer, each encoded as it is added. The request's headers go in
  * front of them when finished, into room reserved for them at the start, so the spans are never copied.
@@ -364,7 +378,10 @@ export class SpanBatch {
   private readonly spansStart: number
   private spans = 0
 
-  /** `resource` and `scope` as `encodeResource` and `encodeScope` make them. */
+  /**
+   * `resource` and `scope` as `encodeResource` and `encodeScope` make them; room for `capacity` bytes of
+   * spans before the buffer doubles.
+   */
   constructor (resource: Buffer, scope: Buffer, capacity = 64 * 1024) {
     this.resource = resource
     this.scope = scope

@@ -1,4 +1,7 @@
-/** Buffer methods Node defines on every Buffer but @types/node leaves out: the encoders without `write`'s argument handling. */
+/**
+ * Buffer methods Node defines on every Buffer but @types/node leaves out: the encoders themselves, without
+ * the argument handling of `write`.
+ */
 interface NodeBufferWrites {
   utf8Write (text: string, offset: number, length: number): number
   latin1Write (text: string, offset: number, length: number): number
@@ -8,7 +11,7 @@ const TWO_POW_32 = 0x100000000
 
 // A JS loop beats one native call below these sizes; above them the native call's fixed cost is repaid.
 const ASCII_LOOP_MAX_CHARS = 32
-const COPY_LOOP_MAX_BYTES = 16
+const COPY_LOOP_MAX_BYTES = 8
 const BASE64_LOOP_MAX_BYTES = 96
 
 const BASE64_DIGITS = Buffer.from('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/', 'latin1')
@@ -33,20 +36,6 @@ export function int64Size (value: number): number {
 /** Length of the base64 text of `byteCount` bytes, padding included. */
 export function base64Length (byteCount: number): number {
   return Math.ceil(byteCount / 3) * 4
-}
-
-/**
- * The seconds-and-nanoseconds time as the low and high 32 bits of its nanoseconds since the epoch.
- * seconds × 1e9 passes 2^53 from 1970 + 104 days on, so 1e9 is split as 15258 × 2^16 + 51712 and each
- * product stays exact. Wraps modulo 2^64 after the year 2554, as any fixed64 of nanoseconds does.
- */
-function hrTimeHalves (time: readonly [number, number]): [number, number] {
-  const seconds = time[0]
-  const upper = seconds * 15258 // to be shifted left by 16 bits
-  const sum = (upper % 0x10000) * 0x10000 + seconds * 51712 + time[1]
-  const low = sum % TWO_POW_32
-  const high = (Math.floor(upper / 0x10000) + Math.floor(sum / TWO_POW_32)) % TWO_POW_32
-  return [low, high]
 }
 
 /**
@@ -136,12 +125,19 @@ export class ProtobufWriter {
     this.putFixed32(value >>> 0)
   }
 
-  /** The fixed64 nanoseconds since the epoch of a `[seconds, nanoseconds]` time, both non-negative integers. */
+  /**
+   * The fixed64 nanoseconds since the epoch of a `[seconds, nanoseconds]` time, both non-negative integers.
+   * seconds × 1e9 passes 2^53 from 1970 + 104 days on, so 1e9 is split as 15258 × 2^16 + 51712 and each
+   * product stays exact (until the year 7000). Past 2554 the nanoseconds wrap modulo 2^64, as any fixed64
+   * of them does.
+   */
   fixed64Time (time: readonly [number, number]): void {
-    const [low, high] = hrTimeHalves(time)
+    const seconds = time[0]
+    const upper = seconds * 15258 // to be shifted left by 16 bits
+    const sum = (upper % 0x10000) * 0x10000 + seconds * 51712 + time[1]
     this.ensure(8)
-    this.putFixed32(low)
-    this.putFixed32(high)
+    this.putFixed32(sum % TWO_POW_32)
+    this.putFixed32((Math.floor(upper / 0x10000) + Math.floor(sum / TWO_POW_32)) % TWO_POW_32)
   }
 
   private putFixed32 (value: number): void {

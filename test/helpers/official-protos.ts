@@ -79,7 +79,14 @@ function readVarint (bytes: Uint8Array, at: number): [value: number, next: numbe
   }
 }
 
-function fieldsOf (bytes: Uint8Array, start: number, end: number, visit: (field: number, wireType: number, at: number, next: number, valueAt: number) => void): void {
+/**
+ * Calls `visit` for each field in bytes[start, end): its number and wire type, where its key ends, where its
+ * value starts (after the length of a length-delimited one) and where the field ends.
+ */
+function fieldsOf (
+  bytes: Uint8Array, start: number, end: number,
+  visit: (field: number, wireType: number, afterKey: number, valueAt: number, next: number) => void
+): void {
   let at = start
   while (at < end) {
     const [key, afterKey] = readVarint(bytes, at)
@@ -94,7 +101,7 @@ function fieldsOf (bytes: Uint8Array, start: number, end: number, visit: (field:
       valueAt = afterLength
       next = afterLength + length
     } else throw new Error(`wire type ${wireType} at ${at}`)
-    visit(Math.floor(key / 8), wireType, afterKey, next, valueAt)
+    visit(Math.floor(key / 8), wireType, afterKey, valueAt, next)
     at = next
   }
 }
@@ -105,9 +112,9 @@ function fieldsOf (bytes: Uint8Array, start: number, end: number, visit: (field:
  */
 export function messagesAt (bytes: Uint8Array, path: readonly number[], start = 0, end = bytes.length): WireMessage[] {
   const found: WireMessage[] = []
-  fieldsOf(bytes, start, end, (field, wireType, at, next, valueAt) => {
+  fieldsOf(bytes, start, end, (field, wireType, afterKey, valueAt, next) => {
     if (wireType !== 2 || field !== path[0]) return
-    if (path.length === 1) found.push({ start: valueAt, end: next, lengthSize: valueAt - at })
+    if (path.length === 1) found.push({ start: valueAt, end: next, lengthSize: valueAt - afterKey })
     else found.push(...messagesAt(bytes, path.slice(1), valueAt, next))
   })
   return found
@@ -116,8 +123,8 @@ export function messagesAt (bytes: Uint8Array, path: readonly number[], start = 
 /** The last fixed32 field numbered `field` in bytes[start, end), 0 when there is none. */
 function fixed32Field (bytes: Uint8Array, start: number, end: number, field: number): number {
   let value = 0
-  fieldsOf(bytes, start, end, (f, wireType, at) => {
-    if (f === field && wireType === 5) value = Buffer.from(bytes.buffer, bytes.byteOffset + at, 4).readUInt32LE(0)
+  fieldsOf(bytes, start, end, (f, wireType, valueAt) => {
+    if (f === field && wireType === 5) value = Buffer.from(bytes.buffer, bytes.byteOffset + valueAt, 4).readUInt32LE(0)
   })
   return value
 }
