@@ -43,9 +43,22 @@ function kindOf (essence: string): BodyKind {
   return 'unknown'
 }
 
+// An API sends a handful of distinct content types: each is read once.
+const MAX_CACHED_TYPES = 64
+const cache = new Map<string, BodyType>()
+
 /** Reads a Content-Type header value such as `text/plain; charset=UTF-8`. */
 export function bodyType (contentType: string | undefined): BodyType {
   if (contentType === undefined) return UNKNOWN
+  let type = cache.get(contentType)
+  if (type === undefined) {
+    type = readBodyType(contentType)
+    if (cache.size < MAX_CACHED_TYPES) cache.set(contentType, type)
+  }
+  return type
+}
+
+function readBodyType (contentType: string): BodyType {
   const semicolon = contentType.indexOf(';')
   const essence = (semicolon < 0 ? contentType : contentType.slice(0, semicolon)).trim().toLowerCase()
   if (essence === '') return UNKNOWN

@@ -241,7 +241,7 @@ async function observedFetch (
   try {
     response = await context.with(call.fetchContext(), fetch, undefined, input, call.init)
   } catch (err) {
-    call.guard(() => { call.finish(noResponseStatus(err), undefined, undefined, err) })
+    call.guard(() => { call.finish(noResponseStatus(err, call.init.signal), undefined, undefined, err) })
     throw err
   }
   call.guard(() => { call.watch(response) })

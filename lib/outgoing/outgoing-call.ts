@@ -27,14 +27,25 @@ export const STATUS_GATEWAY_TIMEOUT = 504
 export const STATUS_CLIENT_CLOSED = 499
 
 const TIMEOUT_CODES = new Set(['ETIMEDOUT', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ESOCKETTIMEDOUT'])
+// undici reports a request its caller aborted with this plain Error, whatever reason the caller gave.
+const UNDICI_ABORTED = 'The operation was aborted.'
 
-/** The status a call that got no response is recorded with: aborted by the caller, timed out, or failed. */
-export function noResponseStatus (error: unknown): number {
+function isTimeout (error: unknown): boolean {
+  const { name, code } = error as { name?: unknown, code?: unknown }
+  return name === 'TimeoutError' || (typeof code === 'string' && TIMEOUT_CODES.has(code))
+}
+
+/**
+ * The status a call that got no response is recorded with: aborted by the caller (its `signal`, when
+ * known, says so whatever reason it gave), timed out, or failed.
+ */
+export function noResponseStatus (error: unknown, signal?: AbortSignal | null): number {
+  if (signal?.aborted === true) return isTimeout(signal.reason) ? STATUS_GATEWAY_TIMEOUT : STATUS_CLIENT_CLOSED
   // fetch wraps the cause (`TypeError: fetch failed`); look down the chain.
   for (let link = error, depth = 0; typeof link === 'object' && link !== null && depth < 10; depth++) {
-    const { name, code } = link as { name?: unknown, code?: unknown }
-    if (name === 'AbortError') return STATUS_CLIENT_CLOSED
-    if (name === 'TimeoutError' || (typeof code === 'string' && TIMEOUT_CODES.has(code))) return STATUS_GATEWAY_TIMEOUT
+    const { name, code, message } = link as { name?: unknown, code?: unknown, message?: unknown }
+    if (name === 'AbortError' || code === 'UND_ERR_ABORTED' || message === UNDICI_ABORTED) return STATUS_CLIENT_CLOSED
+    if (isTimeout(link)) return STATUS_GATEWAY_TIMEOUT
     link = (link as { cause?: unknown }).cause
   }
   return STATUS_BAD_GATEWAY

@@ -1,6 +1,6 @@
 import { context, trace, type Context } from '@opentelemetry/api'
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import { captureBody, NO_REDACTION } from '../body/capture-body'
+import { captureBody, captureSerializedJson, NO_REDACTION } from '../body/capture-body'
 import { OUTGOING_PARENT_KEY, type OutgoingParent } from '../outgoing/outgoing-parent'
 import { ApitoolkitSpan } from '../span/apitoolkit-span'
 import { ConnectionTimeoutError, RequestAbortedError } from '../span/errors'
@@ -69,9 +69,16 @@ export class RequestRecord implements OutgoingParent {
     const contentType = this.reply.getHeader('content-type')
     const type = typeof contentType === 'string' ? contentType : undefined
     if (redactedPayload === undefined) return captureBody(responsePayload, type, responsePlan, maxBodyBytes)
-    if (redactedPayload === AS_SENT) return captureBody(responsePayload, type, NO_REDACTION, maxBodyBytes)
-    // The route's own serializer, so fields its response schema leaves out stay out of the span too.
-    return captureBody(this.reply.serialize(redactedPayload), type, NO_REDACTION, maxBodyBytes)
+    if (redactedPayload === AS_SENT) {
+      // Fastify serialized the very object redaction left unchanged: valid JSON, not to be parsed again.
+      return typeof responsePayload === 'string' ? captureSerializedJson(responsePayload, maxBodyBytes) : captureBody(responsePayload, type, NO_REDACTION, maxBodyBytes)
+    }
+    // With a response schema, its serializer, so fields the schema leaves out stay out of the span too.
+    if (this.reply.routeOptions.schema?.response !== undefined) {
+      const text = this.reply.serialize(redactedPayload)
+      return typeof text === 'string' ? captureSerializedJson(text, maxBodyBytes) : captureBody(text, type, NO_REDACTION, maxBodyBytes)
+    }
+    return captureBody(redactedPayload, type, NO_REDACTION, maxBodyBytes)
   }
 
   /** onRequestAbort: the client left before the response was complete. */
