@@ -425,6 +425,32 @@ test('a timeout and an abort: status 504 and 499 with an exception event; the ca
   t.equal(exceptionsOf(aborted).length, 1)
 })
 
+test('a call the caller aborts with a reason of its own is recorded as aborted (499); the caller gets that reason', async (t) => {
+  const up = await startUpstream(t)
+  const reason = new Error('caller gave up')
+  const app = await startApp(t, {}, (a) => {
+    a.get('/gave-up', async (request) => {
+      const { observe } = request.apitoolkit
+      const gotReason: boolean[] = []
+      await observe.get(`${up.url}/hang?when=before`, { signal: AbortSignal.abort(reason) }).catch((err: unknown) => { gotReason.push(err === reason) })
+      const controller = new AbortController()
+      const pending = observe.get(`${up.url}/hang?when=during`, { signal: controller.signal })
+      await within(10_000, 'the call at the upstream', up.arrival('/hang?when=during'))
+      controller.abort(reason)
+      await pending.catch((err: unknown) => { gotReason.push(err === reason) })
+      return gotReason
+    })
+  })
+  t.same((await call(app, '/gave-up', 'gave-up')).body, [true, true])
+  const spans = await app.closeApp()
+  for (const [when, label] of [['before', 'aborted before the call went out'], ['during', 'aborted while the upstream held the call']]) {
+    const s = outgoingTo(spans, `/hang?when=${when}`)
+    t.equal(s.attributes['http.response.status_code'], 499, `${label}: 499`)
+    t.equal(s.status.code, STATUS_UNSET, `${label}: not a server error`)
+    t.match(exceptionsOf(s), [{ 'exception.type': 'Error', 'exception.message': 'caller gave up' }])
+  }
+})
+
 test('100 concurrent requests × 3 calls: every outgoing span points at its own request', async (t) => {
   const up = await startUpstream(t)
   const app = await startApp(t, {}, (a) => {

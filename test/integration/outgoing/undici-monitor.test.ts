@@ -137,6 +137,25 @@ test('a timed-out and an aborted plain fetch: status 504 and 499 with an excepti
   t.equal(exceptionsOf(aborted).length, 1)
 })
 
+test('a plain fetch the caller aborts with a reason of its own is recorded as aborted (499)', async (t) => {
+  const up = await startUpstream(t)
+  const reason = new Error('caller gave up')
+  const app = await startApp(t, { monitorOutgoing: true }, (a) => {
+    a.get('/gave-up', async () => {
+      const controller = new AbortController()
+      const pending = fetch(`${up.url}/hang?reason=own`, { signal: controller.signal })
+      await within(10_000, 'the aborted request at the upstream', up.arrival('/hang?reason=own'))
+      controller.abort(reason)
+      return await pending.then(() => ({ gotReason: false }), (err: unknown) => ({ gotReason: err === reason }))
+    })
+  })
+  t.same((await call(app, '/gave-up', 'gave-up')).body, { gotReason: true }, 'the handler gets its own reason')
+  const s = outgoingTo(await app.closeApp(), '/hang?reason=own')
+  t.equal(s.attributes['http.response.status_code'], 499, 'aborted by the caller: 499')
+  t.equal(s.status.code, STATUS_UNSET, 'not a server error')
+  t.match(exceptionsOf(s), [{ 'exception.type': 'Error', 'exception.message': 'caller gave up' }])
+})
+
 test('concurrent requests: every monitored span points at its own request', async (t) => {
   const up = await startUpstream(t)
   const app = await startApp(t, { monitorOutgoing: true }, (a) => {
