@@ -7,7 +7,7 @@ import { parse as parseQuery } from 'node:querystring'
 import Fastify from 'fastify'
 import apitoolkit from '../..'
 import { startOfficialReceiver, type DecodedSpan } from '../helpers/official-receiver'
-import { startUpstream } from '../helpers/outgoing'
+import { startUpstream } from '../helpers/upstream'
 
 function bodyJson (span: DecodedSpan, attribute: 'http.request.body' | 'http.response.body'): unknown {
   const value = span.attributes[attribute]

@@ -19,7 +19,7 @@ registerInstrumentations({ instrumentations: [new HttpInstrumentation(), new Und
 /* eslint-disable @typescript-eslint/no-require-imports */
 const Fastify = require('fastify') as typeof import('fastify').default
 const apitoolkit = require('../..') as typeof import('../..').default
-const { startUpstream } = require('../helpers/outgoing') as typeof import('../helpers/outgoing')
+const { startUpstream } = require('../helpers/upstream') as typeof import('../helpers/upstream')
 /* eslint-enable @typescript-eslint/no-require-imports */
 
 const headerGetter: TextMapGetter<IncomingHttpHeaders> = {
