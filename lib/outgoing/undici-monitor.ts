@@ -8,7 +8,7 @@ import { isTracingSuppressed } from '@opentelemetry/core'
 import type { ApitoolkitSpan } from '../span/apitoolkit-span'
 import { headersToBag, type HeaderBag } from '../span/headers'
 import { OBSERVED_CALL } from './observe-client'
-import { endOutgoingSpan, noResponseStatus } from './outgoing-call'
+import { endOutgoingSpan, noResponseStatus, STATUS_BAD_GATEWAY, STATUS_CLIENT_CLOSED } from './outgoing-call'
 import { parentInContext, type OutgoingParent } from './outgoing-parent'
 
 /** What the monitor reads of undici's request object (undici 5 had headers as one string, 6+ a flat array). */
@@ -106,6 +106,16 @@ function onHeaders (message: unknown): void {
   }
 }
 
+/**
+ * undici's own failures carry a code (ECONNREFUSED, UND_ERR_SOCKET…); an error without one is the reason
+ * the caller aborted with, which is all the monitor sees of the caller's signal.
+ */
+function monitoredStatus (error: unknown): number {
+  const status = noResponseStatus(error)
+  const code = (error as { code?: unknown } | undefined)?.code
+  return status === STATUS_BAD_GATEWAY && typeof code !== 'string' ? STATUS_CLIENT_CLOSED : status
+}
+
 /** Ends the span once: undici may report an error for a request more than once. */
 function finish (request: UndiciRequest, error: unknown): void {
   const entry = pending.get(request)
@@ -121,7 +131,7 @@ function finish (request: UndiciRequest, error: unknown): void {
       requestHeaders: rawHeadersToBag(request.headers),
       requestBody: undefined
     }, {
-      status: entry.status === 0 ? noResponseStatus(error) : entry.status,
+      status: entry.status === 0 ? monitoredStatus(error) : entry.status,
       responseHeaders: entry.responseHeaders,
       responseBody: undefined
     }, entry.parent.plugin.settings.redactHeaders)
