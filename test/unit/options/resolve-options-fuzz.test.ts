@@ -44,7 +44,7 @@ const DEFAULT_HEADERS = [
 /** An endpoint names its scheme: without one the transport would assume TLS. */
 const hasScheme = (endpoint: string): boolean => /^https?:\/\//i.test(endpoint)
 
-/** Whether a value has the kind the spec gives; paths are only checked to be strings here. */
+/** Whether a value has the kind the contract gives; paths are only checked to be strings here. */
 function hasKind (kind: Kind, value: unknown): boolean {
   switch (kind) {
     case 'string': return typeof value === 'string'
@@ -61,7 +61,7 @@ function hasKind (kind: Kind, value: unknown): boolean {
 
 type Verdict = 'ok' | 'bad' | 'maybe'
 
-/** What the spec says of one option; a list of path strings is 'maybe': only the parser knows. */
+/** What the contract says of one option; a list of path strings is 'maybe': only the parser knows. */
 function verdict (name: string, value: unknown): Verdict {
   if (FASTIFY_NAMES.includes(name)) return 'ok'
   if (!isReal(name)) return 'bad'
@@ -111,7 +111,7 @@ const sliceArb = fc.tuple(fc.option(intArb), fc.option(intArb), fc.option(fc.int
 const subscriptArb = fc.oneof(intArb, quotedArb, fc.constant('*'), sliceArb,
   fc.array(fc.oneof(intArb, quotedArb, sliceArb), { minLength: 2, maxLength: 3 }).map((parts) => parts.join(',')))
 
-/** JSONPath the SPEC says is supported (jsonpath's syntax without filters, scripts, descendant unions/slices). */
+/** JSONPath the plugin documents as supported (jsonpath's syntax without filters, scripts, descendant unions/slices). */
 const validPathArb: fc.Arbitrary<string> = fc.tuple(
   fc.oneof(fc.constant('$'), identifierArb, fc.constant('*')),
   fc.array(fc.oneof(
@@ -133,7 +133,7 @@ const evaluatorPathArb: fc.Arbitrary<string> = fc.tuple(
   fc.constantFrom('', '.b', '[0]', '..c')
 ).map(([head, open, expression, tail]) => `${head}${open}${expression})]${tail}`)
 
-/** Paths every JSONPath reader refuses, or the SPEC lets the plugin refuse (zero steps, descendant unions). */
+/** Paths every JSONPath reader refuses, or the plugin may refuse (zero steps, descendant unions). */
 const brokenPathArb: fc.Arbitrary<string> = fc.constantFrom(
   '', '$.', '$..', '$[', '$[]', "$['a", '$["a]', '$.a[', '$.a.', '$a', '.a', '..a', '[0]', '$]', '$[0',
   '$.é', '$.a b', '$.a\n', '$[?]', '$[?(@.a)', '$[1:2:0]', '$[::0]', '$..[0,1]', "$..['a','b']", '$..[1:2]', '$$', '$.a..'
@@ -147,7 +147,7 @@ const oddPathArb: fc.Arbitrary<string> = fc.oneof(
 
 const anyPathArb = fc.oneof(validPathArb, evaluatorPathArb, brokenPathArb, oddPathArb)
 
-/** Values of every wrong type, with the odd numbers the issue names. */
+/** Values of every wrong type, odd numbers among them (NaN, infinities, -0, beyond safe integers). */
 const strangeArb: fc.Arbitrary<unknown> = fc.oneof(
   fc.constantFrom<unknown>(NaN, Infinity, -Infinity, -1, 0, -0, 1.5, 2 ** 60, Number.MAX_SAFE_INTEGER + 1, null, true, false, '', 'true', '5', 5n),
   fc.constantFrom<() => unknown>(
@@ -256,7 +256,7 @@ function checkAcceptance (o: Record<string, unknown>, r: ResolvedOptions): void 
   for (const [name, plan] of [['redactRequestBody', r.requestPlan], ['redactResponseBody', r.responsePlan]] as const) {
     const asked = (o[name] ?? []) as string[]
     for (const path of asked) if (!plan.paths.includes(path)) throw new Error(`${name}: ${JSON.stringify(path)} missing from the plan`)
-    // body.ts skips redaction for an empty plan: a plan marked empty with paths would send bodies in clear.
+    // Body capture skips redaction for an empty plan: a plan marked empty with paths would send bodies in clear.
     if (plan.empty !== (asked.length === 0)) throw new Error(`${name}: plan.empty is ${plan.empty} for ${asked.length} paths`)
   }
   for (const header of (o.redactHeaders ?? []) as string[]) {
