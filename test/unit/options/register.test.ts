@@ -152,3 +152,9 @@ test('with at-project-key in OTEL_RESOURCE_ATTRIBUTES, nothing is logged about a
   t.same(await projectKeyLines(t, {}), [], 'default endpoint')
   t.same(await projectKeyLines(t, { otlpEndpoint: 'http://127.0.0.1:1' }), [], 'another endpoint')
 })
+
+test('a resource value spelled at-project-key is not a project key: the line is still logged', async (t) => {
+  withEnv(t, { OTEL_RESOURCE_ATTRIBUTES: 'deployment.environment=at-project-key' })
+  const lines = await projectKeyLines(t, { otlpEndpoint: 'http://127.0.0.1:1' })
+  t.same(lines.map(({ level, msg }) => ({ level, msg })), [{ level: INFO, msg: NO_KEY }])
+})

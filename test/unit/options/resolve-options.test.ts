@@ -112,3 +112,19 @@ test('a hole in a sparse array is not a string', async (t) => {
     t.match((err as Error | undefined)?.message, `${name}[0]`, "the hole's index is named")
   }
 })
+
+test('an empty endpoint variable counts as unset, as OpenTelemetry reads it', async (t) => {
+  // A deployment template often sets a variable to nothing; OpenTelemetry's own exporter then skips it.
+  const generic = 'http://127.0.0.1:4317'
+  t.equal(refusal({}, { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: '', OTEL_EXPORTER_OTLP_ENDPOINT: generic }), undefined, 'an empty traces variable is not refused')
+  t.equal(refusal({}, { OTEL_EXPORTER_OTLP_ENDPOINT: '' }), undefined, 'an empty generic variable is not refused')
+  const endpointOf = (env: NodeJS.ProcessEnv): string => {
+    try {
+      return resolveOptions({}, env).otlpEndpoint
+    } catch (err) {
+      return `refused: ${(err as Error).message}`
+    }
+  }
+  t.equal(endpointOf({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: '', OTEL_EXPORTER_OTLP_ENDPOINT: generic }), generic, 'the next source is used')
+  t.equal(endpointOf({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: '', OTEL_EXPORTER_OTLP_ENDPOINT: '' }), DEFAULT_OTLP_ENDPOINT, 'both empty: the default')
+})
