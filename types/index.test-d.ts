@@ -1,4 +1,4 @@
-// Type tests of the public surface, run by tsd (test/types.test.ts runs them as part of `npm test`).
+// Type tests of the public surface, run by tsd (test/package/types.test.ts runs them as part of `npm test`).
 // They import the package the way a user does: through package.json's "types".
 import Fastify, { type FastifyPluginAsync, type FastifyRequest } from 'fastify'
 import { expectAssignable, expectError, expectNotAssignable, expectNotType, expectType } from 'tsd'
@@ -8,6 +8,8 @@ import apitoolkit, {
   reportError,
   type ApitoolkitOptions,
   type ApitoolkitRequest,
+  type ApitoolkitTenant,
+  type ApitoolkitUser,
   type ObserveClient,
   type ObserveBody,
   type ObserveInit,
@@ -39,8 +41,12 @@ app.register(apitoolkit, {
   maxBodyBytes: 65536,
   monitorOutgoing: true,
   ignoreRoutes: ['/health'],
-  maxQueueSize: 2048
+  maxQueueSize: 2048,
+  maxQueueBytes: 32 * 1024 * 1024
 })
+// The key straight from the environment, as the README shows it: string | undefined.
+app.register(apitoolkit, { apiKey: process.env.APITOOLKIT_KEY, serviceName: 'orders-api' })
+expectAssignable<ApitoolkitOptions>({ apiKey: undefined })
 // No options at all, and Fastify's own register options next to the plugin's.
 app.register(apitoolkit)
 app.register(apitoolkit, { prefix: '/api', logLevel: 'warn', debug: false })
@@ -61,6 +67,7 @@ expectError(app.register(apitoolkit, { maxBodyBytes: '64kb' }))
 expectError(app.register(apitoolkit, { monitorOutgoing: 'yes' }))
 expectError(app.register(apitoolkit, { ignoreRoutes: '/health' }))
 expectError(app.register(apitoolkit, { maxQueueSize: '2048' }))
+expectError(app.register(apitoolkit, { maxQueueBytes: '32mb' }))
 
 // An unknown name (a typo would silently leak data) does not compile, alone or next to valid options.
 expectError(app.register(apitoolkit, { redactRequestbody: ['$.password'] }))
@@ -77,7 +84,7 @@ app.register(apitoolkit, built)
 expectType<
   | 'apiKey' | 'serviceName' | 'serviceVersion' | 'tags' | 'debug' | 'captureRequestBody' | 'captureResponseBody'
   | 'redactHeaders' | 'redactRequestBody' | 'redactResponseBody' | 'otlpEndpoint' | 'maxBodyBytes'
-  | 'monitorOutgoing' | 'ignoreRoutes' | 'maxQueueSize'
+  | 'monitorOutgoing' | 'ignoreRoutes' | 'maxQueueSize' | 'maxQueueBytes'
 >(null as unknown as keyof ApitoolkitOptions)
 // Each option's type, exactly (an `any` fails these too).
 declare const all: Required<ApitoolkitOptions>
@@ -96,6 +103,7 @@ expectType<number>(all.maxBodyBytes)
 expectType<boolean>(all.monitorOutgoing)
 expectType<string[]>(all.ignoreRoutes)
 expectType<number>(all.maxQueueSize)
+expectType<number>(all.maxQueueBytes)
 
 // ---- request.apitoolkit, by declaration merging -----------------------------------------------------
 
@@ -112,6 +120,23 @@ app.get('/orders/:id', async (request) => {
     expectType<void>(reportError(request, err))
   }
   request.apitoolkit.reportError('a string is turned into an error')
+
+  // Who the request acts for, and custom attributes.
+  expectType<void>(request.apitoolkit.setUser({ id: 'u_42', email: 'jane@example.com', name: 'Jane Doe' }))
+  expectType<void>(request.apitoolkit.setUser({ id: 42 }))
+  expectType<void>(request.apitoolkit.setUser({}))
+  expectType<void>(request.apitoolkit.setTenant({ id: 't_7', name: 'Acme' }))
+  expectType<void>(request.apitoolkit.setTenant({ id: 7 }))
+  expectType<void>(request.apitoolkit.setAttributes({ plan: 'pro', seats: 12, trial: false }))
+  expectError(request.apitoolkit.setUser({ id: true }))
+  expectError(request.apitoolkit.setUser({ mail: 'jane@example.com' }))
+  expectError(request.apitoolkit.setUser('u_42'))
+  expectError(request.apitoolkit.setTenant({ id: 't_7', email: 'x@example.com' }))
+  expectError(request.apitoolkit.setTenant({ name: 42 }))
+  expectError(request.apitoolkit.setAttributes({ nested: { plan: 'pro' } }))
+  expectError(request.apitoolkit.setAttributes({ missing: null }))
+  expectError(request.apitoolkit.setAttributes({ tags: ['a', 'b'] }))
+  expectError(request.apitoolkit.setAttributes('plan=pro'))
 
   // A misspelt member does not compile.
   expectError(request.apitoolkit.reportErr(new Error('x')))
@@ -184,3 +209,9 @@ expectAssignable<ObserveBody>({ sku: 'A-1' })
 expectAssignable<ObserveBody>('text')
 expectAssignable<ObserveBody>(new URLSearchParams('a=1'))
 expectType<(request: FastifyRequest, error: unknown) => void>(reportError)
+expectAssignable<ApitoolkitUser>({ id: 'u_42', email: 'jane@example.com', name: 'Jane Doe' })
+expectNotAssignable<ApitoolkitUser>({ id: 'u_42', full_name: 'Jane Doe' })
+expectAssignable<ApitoolkitTenant>({ id: 7, name: 'Acme' })
+expectType<(user: ApitoolkitUser) => void>(null as unknown as ApitoolkitRequest['setUser'])
+expectType<(tenant: ApitoolkitTenant) => void>(null as unknown as ApitoolkitRequest['setTenant'])
+expectType<(attributes: Record<string, string | number | boolean>) => void>(null as unknown as ApitoolkitRequest['setAttributes'])

@@ -1,5 +1,5 @@
-// Body redaction end to end: what leaves the server in the span is redacted; what the client gets and
-// the app's own objects are not touched.
+// Body redaction end to end: what leaves the server in the span is redacted, and always a JSON document;
+// what the client gets and the app's own objects are not touched.
 import { test } from 'tap'
 import { decodeBase64, spanFor, startHarness } from '../../helpers/harness'
 
@@ -50,7 +50,8 @@ test('request and response bodies are redacted in the span, each with its own li
   t.same(JSON.parse(decodeBase64(signup['http.response.body'])), redactedUser)
   t.same(JSON.parse(decodeBase64(spanFor(spans, 'as-string').attributes['http.response.body'])), redactedUser, 'a JSON string sent as is')
   t.same(JSON.parse(decodeBase64(spanFor(spans, 'as-buffer').attributes['http.response.body'])), redactedUser, 'a +json Buffer')
-  t.equal(decodeBase64(spanFor(spans, 'as-text').attributes['http.response.body']), '[CLIENT_REDACTED]', 'a body that cannot be parsed is not sent in clear')
+  t.equal(decodeBase64(spanFor(spans, 'as-text').attributes['http.response.body']), '"[CLIENT_REDACTED]"',
+    'a body that cannot be parsed while paths are configured is withheld: the marker as a JSON string')
   t.same(JSON.parse(decodeBase64(spanFor(spans, 'password-in-response').attributes['http.response.body'])), { password: 'kept in the response span' }, 'the request list does not apply to responses')
 
   const everything = spans.map((s) => JSON.stringify(s.attributes, (_k, v: unknown) => typeof v === 'bigint' ? String(v) : v) +
@@ -58,15 +59,27 @@ test('request and response bodies are redacted in the span, each with its own li
   for (const secret of SECRETS) t.notOk(everything.includes(secret), `${secret} appears nowhere in the exported spans`)
 })
 
-test('redaction happens before truncation', async (t) => {
-  const h = await startHarness(t, (app) => {
-    app.post('/echo', async () => ({ ok: true }))
-  }, { captureRequestBody: true, redactRequestBody: ['$.secret'], maxBodyBytes: 30 })
+test('redaction happens before the cut, and the cut body still parses', async (t) => {
   const body = JSON.stringify({ secret: 'a-very-long-secret-value-that-would-be-cut', after: 1 })
-  await (await fetch(`${h.url}/echo`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-test-id': 'cut' }, body })).arrayBuffer()
-  const captured = decodeBase64(spanFor(await h.closeApp(), 'cut').attributes['http.request.body'])
-  t.equal(captured, '{"secret":"[CLIENT_REDACTED]",'.slice(0, 30))
-  t.notOk(captured.includes('a-very'), 'no prefix of the secret survives the cut')
+  const redacted = { secret: '[CLIENT_REDACTED]', after: 1 }
+  for (const maxBodyBytes of [30, 24]) {
+    await t.test(`maxBodyBytes ${maxBodyBytes}`, async (t) => {
+      const h = await startHarness(t, (app) => {
+        app.post('/echo', async () => ({ ok: true }))
+      }, { captureRequestBody: true, redactRequestBody: ['$.secret'], maxBodyBytes })
+      await (await fetch(`${h.url}/echo`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-test-id': 'cut' }, body })).arrayBuffer()
+      const captured = decodeBase64(spanFor(await h.closeApp(), 'cut').attributes['http.request.body'])
+      t.ok(Buffer.byteLength(captured) <= maxBodyBytes, `${captured} fits ${maxBodyBytes} bytes`)
+      t.notOk(captured.includes('a-very'), 'no prefix of the secret survives the cut')
+      let parsed: unknown
+      t.doesNotThrow(() => { parsed = JSON.parse(captured) }, 'the cut body is JSON')
+      // Every field kept is a field of the redacted body, its value whole or, for a string, a prefix of it.
+      const fields = Object.entries(parsed as Record<string, unknown>)
+      t.ok(fields.every(([key, value]) => key in redacted && (value === redacted[key as keyof typeof redacted] ||
+        (typeof value === 'string' && String(redacted[key as keyof typeof redacted]).startsWith(value)))), `a structural cut of the redacted body: ${captured}`)
+      if (maxBodyBytes === 30) t.equal(captured, '{"secret":"[CLIENT_REDACTED]"}', 'the object closes after the last field that fits')
+    })
+  }
 })
 
 test('a response schema that drops fields: the span does not show them either', async (t) => {

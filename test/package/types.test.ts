@@ -1,14 +1,15 @@
 // Runs the type tests of types/ (tsd) as part of `npm test`, and proves they can fail: the same tests run
 // against a deliberately broken copy of the public types must report exactly the assertions that guard
-// what was broken.
+// what was broken. Also compiles a user's options under exactOptionalPropertyTypes, which tsd cannot turn on.
 import { spawn } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { copyFile, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { test } from 'tap'
+import { teardown, test } from 'tap'
+import ts from 'typescript'
 
-const ROOT = path.resolve(__dirname, '..')
+const ROOT = path.resolve(__dirname, '..', '..')
 const TEST_FILE = path.join(ROOT, 'types', 'index.test-d.ts')
 
 /** How tsd ended; `code` is null when it could not be started at all, with the reason in `output`. */
@@ -76,7 +77,7 @@ function mutate (source: string, from: RegExp, to: string): string {
 const realRun = runTsd(ROOT)
 
 /**
- * A scratch copy of the package whose types are broken in five ways, each of which one kind of assertion in
+ * A scratch copy of the package whose types are broken in eight ways, each of which one kind of assertion in
  * the type tests must catch. It shares the project's node_modules through a symlink.
  */
 async function brokenCopy (dir: string): Promise<void> {
@@ -96,6 +97,12 @@ async function brokenCopy (dir: string): Promise<void> {
   types = mutate(types, /export interface ApitoolkitOptions \{/, 'export interface ApitoolkitOptions {\n  [name: string]: unknown')
   // 5. a client method no longer returns a Response
   types = mutate(types, /\bget \(([^)]*)\): Promise<Response>/, 'get ($1): Promise<unknown>')
+  // 6. setUser takes anything
+  types = mutate(types, /\bsetUser \(user: ApitoolkitUser\): void/, 'setUser (user: any): void')
+  // 7. setAttributes takes any values
+  types = mutate(types, /\bsetAttributes \(attributes: Record<string, string \| number \| boolean>\): void/, 'setAttributes (attributes: Record<string, any>): void')
+  // 8. apiKey no longer takes undefined under exactOptionalPropertyTypes
+  types = mutate(types, /\bapiKey\?: string \| undefined\b/, 'apiKey?: string')
   await writeFile(path.join(dir, 'types', 'index.d.ts'), types)
 }
 const brokenDir = mkdtemp(path.join(tmpdir(), 'apitoolkit-types-'))
@@ -103,6 +110,7 @@ const brokenRun: Promise<Run> = brokenDir.then(async (dir) => {
   await brokenCopy(dir)
   return await runTsd(dir)
 }).catch((err: unknown) => ({ code: null, output: `could not prepare the broken copy: ${String(err)}` }))
+teardown(async () => { await rm(await brokenDir, { recursive: true, force: true }) })
 
 test('the type tests of types/index.test-d.ts pass', async (t) => {
   const run = await realRun
@@ -112,7 +120,6 @@ test('the type tests of types/index.test-d.ts pass', async (t) => {
 })
 
 test('the type tests fail when the public types are broken', async (t) => {
-  t.teardown(async () => { await rm(await brokenDir, { recursive: true, force: true }) })
   const run = await brokenRun
   t.equal(run.code, 1, 'tsd ran and exits 1')
   const tests = await readFile(TEST_FILE, 'utf8')
@@ -128,5 +135,55 @@ test('the type tests fail when the public types are broken', async (t) => {
   expectFailureAt('an option taking a wrong type is caught', "expectError(app.register(apitoolkit, { maxBodyBytes: '64kb' }))", /Expected an error/)
   expectFailureAt('an unknown option name that compiles is caught', "expectError(app.register(apitoolkit, { redactRequestbody: ['$.password'] }))", /Expected an error/)
   expectFailureAt('a client method returning something else than a Response is caught', "expectType<Promise<Response>>(client.get('https://stock.example.com/items/42'))", /unknown/)
+  expectFailureAt('setUser taking anything is caught', 'expectError(request.apitoolkit.setUser({ id: true }))', /Expected an error/)
+  expectFailureAt('setUser typed any is caught', "expectType<(user: ApitoolkitUser) => void>(null as unknown as ApitoolkitRequest['setUser'])", /any|identical/)
+  expectFailureAt('setAttributes taking any value is caught', "expectError(request.apitoolkit.setAttributes({ nested: { plan: 'pro' } }))", /Expected an error/)
   if (t.passing() === false) t.comment(run.output)
+})
+
+// ---- exactOptionalPropertyTypes ------------------------------------------------------------------------
+
+// A user's code, strict with exactOptionalPropertyTypes: the key read from the environment is
+// `string | undefined`. The control interface proves the flag is on: without `| undefined`, it must fail.
+const EXACT_SOURCE = `import type { ApitoolkitOptions } from 'TYPES'
+declare const fromEnv: string | undefined
+export const options: ApitoolkitOptions = { apiKey: fromEnv, serviceName: 'orders-api' }
+interface Control { key?: string }
+export const control: Control = { key: fromEnv }
+`
+
+/** Type errors of EXACT_SOURCE against the types in `typesDir`, as `line: message`. */
+async function exactErrors (dir: string, typesDir: string): Promise<string[]> {
+  const file = path.join(dir, 'exact-optional.ts')
+  await writeFile(file, EXACT_SOURCE.replace('TYPES', path.join(typesDir, 'index')))
+  const program = ts.createProgram([file], {
+    strict: true,
+    exactOptionalPropertyTypes: true,
+    esModuleInterop: true,
+    noEmit: true,
+    target: ts.ScriptTarget.ES2022,
+    module: ts.ModuleKind.CommonJS,
+    moduleResolution: ts.ModuleResolutionKind.Node10,
+    lib: ['lib.es2022.d.ts'],
+    types: ['node'],
+    typeRoots: [path.join(ROOT, 'node_modules', '@types')]
+  })
+  return ts.getPreEmitDiagnostics(program).map((d) => {
+    const line = d.file !== undefined && d.start !== undefined ? d.file.getLineAndCharacterOfPosition(d.start).line + 1 : 0
+    return `${path.basename(d.file?.fileName ?? '?')}:${line}: ${ts.flattenDiagnosticMessageText(d.messageText, ' ')}`
+  })
+}
+
+test('apiKey takes string | undefined under exactOptionalPropertyTypes', async (t) => {
+  const scratch = await mkdtemp(path.join(tmpdir(), 'apitoolkit-exact-'))
+  t.teardown(() => rm(scratch, { recursive: true, force: true }))
+  const real = await exactErrors(scratch, path.join(ROOT, 'types'))
+  t.equal(real.length, 1, 'one error, the control\'s') || t.comment(real.join('\n'))
+  t.match(real[0], /^exact-optional\.ts:5: .*exactOptionalPropertyTypes/, 'the flag is on: the control without | undefined fails')
+
+  // The broken copy's types declare `apiKey?: string`: the same code must fail on the options line too.
+  await brokenRun
+  const broken = await exactErrors(scratch, path.join(await brokenDir, 'types'))
+  t.ok(broken.some((e) => /^exact-optional\.ts:3: .*exactOptionalPropertyTypes/.test(e)), 'without | undefined on apiKey, the options line fails') ||
+    t.comment(broken.join('\n'))
 })

@@ -1,21 +1,27 @@
-// The package as a user gets it: `npm pack` (after the pretest build), then one install of the tarball
-// with Fastify into a fresh app outside the project, served from CommonJS, ESM and type-checked TypeScript.
+// The package as a user gets it: `npm pack` (of the pretest build), then one install of the tarball
+// with Fastify into a fresh app outside the project, served from CommonJS, ESM and type-checked TypeScript,
+// with nothing but the tarball's dependencies. And a fresh clone, which has no dist/, packs one too.
 import { spawn } from 'node:child_process'
 import { existsSync, readdirSync, readFileSync, realpathSync } from 'node:fs'
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises'
+import { builtinModules } from 'node:module'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import tap from 'tap'
 import ts from 'typescript'
 
-const ROOT = path.resolve(__dirname, '..')
-const PKG = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {
+const ROOT = path.resolve(__dirname, '..', '..')
+interface Manifest {
   name: string
   main: string
   types: string
   bin: Record<string, string>
   engines?: { node?: string }
+  scripts?: Record<string, string>
+  dependencies?: Record<string, string>
+  peerDependencies?: Record<string, string>
 }
+const PKG = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as Manifest
 
 interface Run { code: number | null, signal: NodeJS.Signals | null, stdout: string, stderr: string }
 
@@ -51,6 +57,19 @@ function versionIn (name: string): string {
   return (JSON.parse(readFileSync(path.join(ROOT, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version
 }
 
+/** `npm pack --json` of `cwd` into `destination`: the tarball's path and file list. */
+async function pack (cwd: string, destination: string, extra: string[], timeoutMs: number): Promise<{ tarball: string, files: string[] }> {
+  const packed = await npm(['pack', '--json', '--pack-destination', destination, ...extra], cwd, timeoutMs)
+  if (packed.code !== 0) throw new Error(`npm pack failed: ${show(packed)}`)
+  const [info] = JSON.parse(packed.stdout.slice(packed.stdout.indexOf('['))) as Array<{ filename: string, files: Array<{ path: string }> }>
+  return { tarball: path.join(destination, path.basename(info.filename)), files: info.files.map((f) => f.path).sort() }
+}
+
+/** Module names of lib/ (without .ts), relative to `lib`: what dist/lib must hold built. */
+function libModules (lib: string): Set<string> {
+  return new Set((readdirSync(lib, { recursive: true }) as string[]).filter((f) => f.endsWith('.ts')).map((f) => f.replace(/\.ts$/, '').split(path.sep).join('/')))
+}
+
 function show (r: Run): string {
   return `exit ${String(r.code)}${r.signal === null ? '' : ` (${r.signal})`}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`
 }
@@ -68,6 +87,9 @@ async function main () {
   app.get('/orders/:id', async (request) => {
     request.apitoolkit.reportError(new Error('handled'))
     reportError(request, new Error('handled, reported by name'))
+    request.apitoolkit.setUser({ id: 'u_42', email: 'jane@example.com', name: 'Jane Doe' })
+    request.apitoolkit.setTenant({ id: 7, name: 'Acme' })
+    request.apitoolkit.setAttributes({ plan: 'pro', seats: 12, trial: false })
     const viaName = await observeRequest(request, { urlWildcard: '/upstream/:id' }).get(base + '/upstream/7')
     const viaRequest = await request.apitoolkit.observe.get(base + '/upstream/8', { urlWildcard: '/upstream/:id' })
     return { order: request.params.id, viaName: await viaName.json(), viaRequest: await viaRequest.json() }
@@ -112,7 +134,8 @@ ${JS_APP}`
 const TS_APP = `import Fastify from 'fastify'
 IMPORTS
 
-const options: ApitoolkitOptions = { otlpEndpoint: 'http://127.0.0.1:1', serviceName: 'consumer', redactRequestBody: ['$.password'] }
+// The key as the README reads it: string | undefined, which must compile under exactOptionalPropertyTypes.
+const options: ApitoolkitOptions = { apiKey: process.env.APITOOLKIT_KEY, otlpEndpoint: 'http://127.0.0.1:1', serviceName: 'consumer', redactRequestBody: ['$.password'] }
 const EXPORTS = {
   plugin: typeof apitoolkit,
   reportError: typeof reportError,
@@ -127,6 +150,9 @@ async function main (): Promise<void> {
   app.get<{ Params: { id: string } }>('/orders/:id', async (request) => {
     request.apitoolkit.reportError(new Error('handled'))
     reportError(request, new Error('handled, reported by name'))
+    request.apitoolkit.setUser({ id: 'u_42', email: 'jane@example.com', name: 'Jane Doe' })
+    request.apitoolkit.setTenant({ id: 7, name: 'Acme' })
+    request.apitoolkit.setAttributes({ plan: 'pro', seats: 12, trial: false })
     const client: ObserveClient = observeRequest(request, { urlWildcard: '/upstream/:id' })
     const viaName: Response = await client.get(base + '/upstream/7')
     const viaRequest: Response = await request.apitoolkit.observe.get(base + '/upstream/8', { urlWildcard: '/upstream/:id' })
@@ -159,10 +185,9 @@ interface Setup {
 
 async function setUp (): Promise<Setup> {
   const dir = await mkdtemp(path.join(tmpdir(), 'apitoolkit-package-'))
-  const packed = await npm(['pack', '--json', '--pack-destination', dir], ROOT, 30_000)
-  if (packed.code !== 0) throw new Error(`npm pack failed: ${show(packed)}`)
-  const [info] = JSON.parse(packed.stdout.slice(packed.stdout.indexOf('['))) as Array<{ filename: string, files: Array<{ path: string }> }>
-  const tarball = path.join(dir, path.basename(info.filename))
+  // Without prepack's build: dist/ is the pretest build the other test files are reading right now. The
+  // fresh-clone test below runs prepack where nothing else reads.
+  const { tarball, files } = await pack(ROOT, dir, ['--ignore-scripts'], 30_000)
   const app = path.join(dir, 'app')
   await mkdir(app)
   await writeFile(path.join(app, 'package.json'), JSON.stringify({ name: 'consumer-app', version: '1.0.0', private: true }))
@@ -172,7 +197,7 @@ async function setUp (): Promise<Setup> {
   // (Both bounded well inside tap's per-file timeout.)
   let install = await npm([...common, '--offline'], app, 50_000)
   if (install.code !== 0) install = await npm([...common, '--prefer-offline'], app, 50_000)
-  return { dir, tarball, files: info.files.map((f) => f.path).sort(), app, install }
+  return { dir, tarball, files, app, install }
 }
 
 const setup = setUp()
@@ -195,7 +220,7 @@ tap.test('the tarball ships only built code, types, README and LICENSE', async (
   t.same(files.filter((f) => /(^|\/)(test|tests|bench|example-server|\.tap|\.ci)(\/|$)|\.test(-d)?\.|\.ts$/.test(f) && !f.endsWith('.d.ts')),
     [], 'no tests, bench, example or TypeScript sources')
   // Built code whose source is gone (a renamed module) would still ship from a stale dist/.
-  const sources = new Set((readdirSync(path.join(ROOT, 'lib'), { recursive: true }) as string[]).filter((f) => f.endsWith('.ts')).map((f) => f.replace(/\.ts$/, '')))
+  const sources = libModules(path.join(ROOT, 'lib'))
   const stale = files.filter((f) => f.startsWith('dist/lib/')).map((f) => f.slice('dist/lib/'.length).replace(/\.(js|d\.ts|js\.map)$/, '')).filter((m) => !sources.has(m))
   t.same([...new Set(stale)], [], 'every built module has its source in lib/ (else: remove dist/ and build again)')
   t.match(PKG.engines?.node, /^>=\s*20/, 'engines.node is >= 20')
@@ -220,7 +245,7 @@ tap.test('installed from the tarball, the package serves a request from CommonJS
   // module nodenext the .ts file is CommonJS (the app has no "type": "module") and the .mts file is ESM.
   const tsc = path.join(path.dirname(require.resolve('typescript/package.json', { paths: [ROOT] })), 'bin', 'tsc')
   const typeCheck = run(process.execPath, [
-    tsc, '--noEmit', '--strict', '--target', 'es2022', '--lib', 'es2022', '--module', 'nodenext',
+    tsc, '--noEmit', '--strict', '--exactOptionalPropertyTypes', '--target', 'es2022', '--lib', 'es2022', '--module', 'nodenext',
     '--types', 'node', 'app-cjs.ts', 'app-esm.mts'
   ], app, 60_000)
 
@@ -260,7 +285,7 @@ tap.test('installed from the tarball, the package serves a request from CommonJS
   const checked = await typeCheck
   const errors = checked.stdout.split('\n').filter((line) => /error TS\d+/.test(line))
   const errorsIn = (file: string): string[] => errors.filter((line) => line.startsWith(file))
-  t.same(errorsIn('node_modules/'), [], 'the installed types compile (strict, lib es2022 without DOM, no skipLibCheck)')
+  t.same(errorsIn('node_modules/'), [], 'the installed types compile (strict, exactOptionalPropertyTypes, lib es2022 without DOM, no skipLibCheck)')
   t.same(errorsIn('app-cjs.ts'), [], 'the CommonJS TypeScript app compiles against them')
   t.same(errorsIn('app-esm.mts'), [], 'the ESM TypeScript app compiles against them (import apitoolkit from ...)')
   t.equal(checked.code, 0, 'tsc --noEmit --strict exits 0') || t.comment(show(checked))
@@ -276,4 +301,76 @@ tap.test('the installed command runs', async (t) => {
   const r = await run(bin, ['redact', '--path', '$.user.email'], app, 30_000, '{"user":{"email":"a@b.c","name":"A"}}')
   t.equal(r.code, 0, 'npx apitoolkit-fastify redact exits 0') || t.comment(show(r))
   t.same(JSON.parse(r.stdout) as unknown, { user: { email: '[CLIENT_REDACTED]', name: 'A' } }, 'and prints the redacted JSON')
+})
+
+// ---- what the runtime needs --------------------------------------------------------------------------
+
+/** Every module the built code loads by name: `require("x")` and `import("x")` as tsc emits them. */
+function requiredPackages (dist: string): Map<string, string[]> {
+  const found = new Map<string, string[]>()
+  for (const file of readdirSync(dist, { recursive: true }) as string[]) {
+    if (!file.endsWith('.js')) continue
+    const code = readFileSync(path.join(dist, file), 'utf8')
+    for (const m of code.matchAll(/\b(?:require|import)\(\s*["']([^"']+)["']\s*\)/g)) {
+      const spec = m[1]
+      if (spec.startsWith('.') || spec.startsWith('node:') || builtinModules.includes(spec.split('/')[0])) continue
+      const name = spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0]
+      found.set(name, [...(found.get(name) ?? []), file])
+    }
+  }
+  return found
+}
+
+tap.test("the tarball's dependencies cover every package its built code loads; no tracing SDK among them", async (t) => {
+  const { app, install } = await setup
+  if (install.code !== 0) {
+    t.fail('install failed (see above)')
+    return
+  }
+  const installed = realpathSync(path.join(app, 'node_modules', PKG.name))
+  const manifest = JSON.parse(await readFile(path.join(installed, 'package.json'), 'utf8')) as Manifest
+  const required = requiredPackages(path.join(installed, 'dist', 'lib'))
+  t.ok(required.has('@opentelemetry/api') && required.has('fastify-plugin'), `the scan finds the packages (${[...required.keys()].join(', ')})`)
+  const declared = new Set([...Object.keys(manifest.dependencies ?? {}), ...Object.keys(manifest.peerDependencies ?? {})])
+  const undeclared = [...required].filter(([name]) => !declared.has(name)).map(([name, files]) => `${name} (${files.join(', ')})`)
+  t.same(undeclared, [], 'every package loaded at run time is a dependency (or fastify, the peer)')
+  const sdk = ['@opentelemetry/sdk-trace-node', '@opentelemetry/sdk-trace-base', '@opentelemetry/resources', '@opentelemetry/exporter-trace-otlp-grpc']
+  t.same(sdk.filter((name) => required.has(name)), [], 'the plugin loads no tracing SDK, resources or trace exporter package')
+})
+
+// ---- a fresh clone -------------------------------------------------------------------------------------
+
+interface CloneSetup { dir: string, clone: string, cloned: Run, hadDist: boolean, files: string[] }
+
+// Started with the other setup: the clone's build takes a while.
+async function packFreshClone (): Promise<CloneSetup> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'apitoolkit-clone-'))
+  // The committed tree, as `git clone` gives it; the dependencies shared rather than installed again.
+  const clone = path.join(dir, 'clone')
+  const cloned = await run('git', ['clone', '--quiet', '--no-hardlinks', ROOT, clone], dir, 30_000)
+  if (cloned.code !== 0) return { dir, clone, cloned, hadDist: false, files: [] }
+  const hadDist = existsSync(path.join(clone, 'dist'))
+  await symlink(path.join(ROOT, 'node_modules'), path.join(clone, 'node_modules'), 'dir')
+  const { files } = await pack(clone, dir, [], 100_000)
+  return { dir, clone, cloned, hadDist, files }
+}
+const cloneSetup = packFreshClone()
+cloneSetup.catch(() => {})
+tap.teardown(async () => {
+  const done = await cloneSetup.catch(() => undefined)
+  if (done !== undefined) await rm(done.dir, { recursive: true, force: true })
+})
+
+tap.test('npm pack of a fresh clone (no dist/) builds and ships dist/', async (t) => {
+  t.equal(PKG.scripts?.prepack, 'npm run build', 'package.json builds on prepack')
+  const { clone, cloned, hadDist, files } = await cloneSetup
+  t.equal(cloned.code, 0, 'git clone succeeds') || t.comment(show(cloned))
+  if (cloned.code !== 0) return
+  t.equal(hadDist, false, 'a fresh clone has no dist/ before npm pack')
+  const cloneManifest = JSON.parse(await readFile(path.join(clone, 'package.json'), 'utf8')) as Manifest
+  for (const required of new Set([cloneManifest.main, cloneManifest.bin['apitoolkit-fastify'], cloneManifest.types, 'dist/lib/index.js'])) {
+    t.ok(files.includes(required), `${required} is in the tarball`)
+  }
+  const missing = [...libModules(path.join(clone, 'lib'))].filter((m) => !files.includes(`dist/lib/${m}.js`))
+  t.same(missing, [], 'every module of lib/ is in the tarball, built')
 })
