@@ -32,11 +32,17 @@ export function resourceAttributes (options: ResourceOptions, env: NodeJS.Proces
   const serviceName = options.serviceName !== '' ? options.serviceName : attrs.get('service.name')
   attrs.set('service.name', serviceName === undefined || serviceName === '' ? 'unknown_service:node' : serviceName)
   if (options.serviceVersion !== '') attrs.set('service.version', options.serviceVersion)
-  if (options.apiKey !== undefined) attrs.set('at-project-key', options.apiKey)
+  if (options.apiKey !== undefined && options.apiKey !== '') attrs.set('at-project-key', options.apiKey)
   attrs.set('telemetry.sdk.language', 'nodejs')
   attrs.set('telemetry.sdk.name', PACKAGE.name)
   attrs.set('telemetry.sdk.version', PACKAGE.version)
   const list: Array<AttributeList[number]> = []
   for (const [key, value] of attrs) list.push(key, value)
   return list
+}
+
+/** Whether the resource names a project: APItoolkit refuses spans without one. */
+export function hasProjectKey (options: ResourceOptions, env: NodeJS.ProcessEnv): boolean {
+  if (options.apiKey !== undefined && options.apiKey !== '') return true
+  return parseResourceAttributes(env.OTEL_RESOURCE_ATTRIBUTES).some(([key, value]) => key === 'at-project-key' && value !== '')
 }

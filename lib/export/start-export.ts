@@ -5,7 +5,7 @@ import { SCOPE_NAME } from '../span/names'
 import { createGrpcTransport } from './grpc-transport'
 import { encodeResource, encodeScope } from './otlp-encoder'
 import { createPipeline, type Pipeline } from './pipeline'
-import { resourceAttributes } from './resource'
+import { hasProjectKey, resourceAttributes } from './resource'
 
 const EXPORT_TIMEOUT_MS = 5000
 const APITOOLKIT_HOST = /(^|\.)apitoolkit\.io$/i
@@ -13,7 +13,7 @@ const APITOOLKIT_HOST = /(^|\.)apitoolkit\.io$/i
 /** The plugin's own pipeline to its endpoint, whatever else the process has. */
 export function startExport (options: ResolvedOptions, log: FastifyBaseLogger, env: NodeJS.ProcessEnv = process.env): Pipeline {
   const resource = resourceAttributes(options, env)
-  if (!resource.includes('at-project-key')) {
+  if (!hasProjectKey(options, env)) {
     // Spans without a project key are dropped by APItoolkit: worth a warning there, a note elsewhere.
     const toApitoolkit = APITOOLKIT_HOST.test(new URL(options.otlpEndpoint).hostname)
     const msg = 'apitoolkit-fastify: no project key (option apiKey, or at-project-key in OTEL_RESOURCE_ATTRIBUTES)'

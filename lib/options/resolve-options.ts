@@ -112,7 +112,8 @@ function endpointFrom (given: string | undefined, env: NodeJS.ProcessEnv): strin
     ['OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT],
     ['OTEL_EXPORTER_OTLP_ENDPOINT', env.OTEL_EXPORTER_OTLP_ENDPOINT]
   ]
-  const [source, endpoint] = sources.find(([, value]) => value !== undefined) ?? ['', DEFAULT_OTLP_ENDPOINT]
+  // An empty variable is unset, as OpenTelemetry reads it.
+  const [source, endpoint] = sources.find(([name, value]) => value !== undefined && (value !== '' || name.startsWith('option'))) ?? ['', DEFAULT_OTLP_ENDPOINT]
   const url = endpoint as string
   if (!/^https?:\/\//i.test(url) || !URL.canParse(url)) {
     throw new ApitoolkitOptionsError(`${source} must be a URL starting with http:// or https://, such as http://127.0.0.1:4317, got ${show(url)}`)

@@ -1,5 +1,5 @@
 import { test } from 'tap'
-import { parseResourceAttributes, resourceAttributes } from '../../../lib/export/resource'
+import { hasProjectKey, parseResourceAttributes, resourceAttributes } from '../../../lib/export/resource'
 import { PACKAGE } from '../../../lib/package-info'
 
 function asRecord (list: unknown[]): Record<string, unknown> {
@@ -46,4 +46,14 @@ test('without options, the environment gives the project key and the service nam
 test('the version is the package.json one', async (t) => {
   const pkg = require('../../../package.json') as { version: string }
   t.equal(PACKAGE.version, pkg.version)
+})
+
+test('a project key is a non-empty apiKey or at-project-key, never a value that happens to read so', async (t) => {
+  const none = { serviceName: '', serviceVersion: '', apiKey: undefined }
+  t.equal(hasProjectKey({ ...none, apiKey: 'k' }, {}), true)
+  t.equal(hasProjectKey(none, { OTEL_RESOURCE_ATTRIBUTES: 'at-project-key=k' }), true)
+  t.equal(hasProjectKey({ ...none, apiKey: '' }, {}), false, 'an empty apiKey is no key')
+  t.equal(hasProjectKey(none, { OTEL_RESOURCE_ATTRIBUTES: 'at-project-key=' }), false)
+  t.equal(hasProjectKey(none, { OTEL_RESOURCE_ATTRIBUTES: 'team=at-project-key' }), false)
+  t.notOk('at-project-key' in asRecord(resourceAttributes({ ...none, apiKey: '' }, {})), 'and is not sent')
 })
