@@ -140,7 +140,7 @@ async function serveAndCompare (t: Test): Promise<Served> {
   const bare = await serveAll(bareUrl)
   const instrumented = await serveAll(url)
   sameResponses(t, bare, instrumented)
-  await app.close()
+  await t.resolves(async () => { await app.close() }, 'app.close() resolves')
   return { lines, spans: receiver.spans }
 }
 
