@@ -1,6 +1,7 @@
 // Hostile input is served exactly as Fastify alone serves it, gets its span, and leaks nothing.
 import { test } from 'tap'
 import type { FastifyInstance } from 'fastify'
+import { reportError } from '../../..'
 import { startBare } from '../../helpers/bare'
 import { decodeBase64, spanFor, startHarness } from '../../helpers/harness'
 import { rawRequest, type RawResponse } from '../../helpers/raw'
@@ -97,5 +98,65 @@ test('hostile input: same response as Fastify alone, a span each, no pollution, 
   const decoded = spans.map((s) => decodeBase64(s.attributes['http.request.body']) + decodeBase64(s.attributes['http.response.body'])).join('\n')
   for (const secret of ['proto-secret', 'ctor-secret', 'secret-file']) {
     t.notOk(exported.includes(secret) || decoded.includes(secret), `${secret} never leaves`)
+  }
+})
+
+/** An object every read of which throws, as a revoked Proxy or a broken ORM record does. */
+function unreadable (): Record<string, string> {
+  return new Proxy({}, {
+    get () { throw new Error('property read exploded') },
+    ownKeys () { throw new Error('key listing exploded') }
+  })
+}
+
+/** An Error whose message throws when read. */
+function errorWithUnreadableMessage (): Error {
+  return Object.defineProperty(new Error('placeholder'), 'message', { get () { throw new Error('message read exploded') } })
+}
+
+/** Routes that hand unreadable values to request.apitoolkit; undefined on the bare app, so they do nothing there. */
+function facadeRoutes (app: FastifyInstance): void {
+  app.get('/report-unreadable', async (request) => {
+    reportError(request, unreadable())
+    return { ok: true }
+  })
+  app.get('/report-unreadable-message', async (request) => {
+    request.apitoolkit?.reportError(errorWithUnreadableMessage())
+    return { ok: true }
+  })
+  app.get('/set-user', async (request) => {
+    request.apitoolkit?.setUser(unreadable())
+    return { ok: true }
+  })
+  app.get('/set-tenant', async (request) => {
+    request.apitoolkit?.setTenant(unreadable())
+    return { ok: true }
+  })
+  app.get('/set-attributes', async (request) => {
+    request.apitoolkit?.setAttributes(unreadable())
+    return { ok: true }
+  })
+  app.get('/set-attributes-getter', async (request) => {
+    request.apitoolkit?.setAttributes({ get plan (): string { throw new Error('attribute read exploded') } })
+    return { ok: true }
+  })
+}
+
+const FACADE_PATHS = ['/report-unreadable', '/report-unreadable-message', '/set-user', '/set-tenant', '/set-attributes', '/set-attributes-getter']
+
+test('unreadable values given to request.apitoolkit: each request served as without the plugin, with its span', async (t) => {
+  const bareUrl = await startBare(t, facadeRoutes)
+  const h = await startHarness(t, facadeRoutes)
+  for (const path of FACADE_PATHS) {
+    const expected = await rawRequest(bareUrl, 'GET', path, { 'x-test-id': path })
+    const actual = await rawRequest(h.url, 'GET', path, { 'x-test-id': path })
+    t.equal(actual.status, expected.status, `${path}: status`)
+    t.same(actual.headers, expected.headers, `${path}: headers`)
+    t.ok(actual.body.equals(expected.body), `${path}: body`)
+  }
+  const spans = await h.closeApp()
+  t.equal(spans.length, FACADE_PATHS.length, 'one span per request')
+  for (const path of FACADE_PATHS) {
+    t.equal(spanFor(spans, path).attributes['http.response.status_code'], 200, `${path}: the span has the status the client should get`)
   }
 })

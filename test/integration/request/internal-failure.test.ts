@@ -272,6 +272,19 @@ test('ending the span of an aborted request throws: the server keeps serving, th
   t.ok(receiver.spans.some((s) => s.attributes['http.route'] === '/fine'), 'spans still flow')
 })
 
+test('recording an error throws: responses unchanged, reportError never throws into a handler, logged once', async (t) => {
+  const broken = explode(t, ApitoolkitSpan.prototype, 'recordError', 'error recording exploded')
+  const { lines, spans } = await serveAndCompare(t)
+
+  t.ok(broken.calls >= 3 * ROUNDS, `every error failed to record (${broken.calls} calls)`)
+  t.same(handlerTrouble, [], 'reportError never threw into a handler')
+  t.equal(spans.length, SPANS_PER_ROUND * ROUNDS, 'every span exported all the same')
+  const failures = pluginFailures(lines)
+  loggedOnce(t, failures, 'recording an error', 'error recording exploded')
+  const others = [...failures.values()].flat().filter((line) => line.err?.message !== 'error recording exploded')
+  t.same(others, [], 'no other failure or warning from the plugin')
+})
+
 test('the same routes with nothing broken: every span exported, nothing logged', async (t) => {
   // The control: the failures above come from what each test broke, not from the routes or the harness.
   const { lines, spans } = await serveAndCompare(t)

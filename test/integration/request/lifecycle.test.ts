@@ -486,3 +486,15 @@ test('ignoreRoutes: no span for those routes, and request.apitoolkit still works
   const spans = await h.closeApp()
   t.same(spans.map((s) => s.attributes['http.request.header.x-test-id']), ['traced'])
 })
+
+test('no route matched (404): no path params, as the route "/" it is filed under has none', async (t) => {
+  const h = await startHarness(t, (app) => {
+    app.get('/users/:id', async () => ({ ok: true }))
+  }, OPTIONS)
+  const res = await get(`${h.url}/nowhere/at/all`, 'missing')
+  t.equal(res.status, 404)
+  await res.arrayBuffer()
+  const m = spanFor(await h.closeApp(), 'missing')
+  t.equal(m.attributes['http.route'], '/')
+  t.equal(m.attributes['http.request.path_params'], '{}', 'not the wildcard of Fastify\'s own 404 route')
+})
