@@ -1,8 +1,9 @@
 // The client receives the same response with and without the plugin, for every kind of reply.
 import { test } from 'tap'
 import { Readable } from 'node:stream'
-import Fastify, { type FastifyInstance } from 'fastify'
-import { startHarness } from './helpers/harness'
+import type { FastifyInstance } from 'fastify'
+import { startBare } from '../../helpers/bare'
+import { decodeBase64, startHarness } from '../../helpers/harness'
 
 const MIB = 1024 * 1024
 
@@ -25,10 +26,10 @@ interface Seen { status: number, headers: Record<string, string>, body: Buffer }
 async function fetchAll (base: string): Promise<Record<string, Seen>> {
   const out: Record<string, Seen> = {}
   for (const path of ['/json', '/text', '/buffer', '/json-string', '/stream', '/big-stream', '/error', '/missing']) {
-    const res = await fetch(base + path)
+    const res = await fetch(base + path, { headers: { 'x-test-id': path } })
     out[path] = { status: res.status, headers: headersOf(res), body: Buffer.from(await res.arrayBuffer()) }
   }
-  const res = await fetch(base + '/echo', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"password":"p","n":1}' })
+  const res = await fetch(base + '/echo', { method: 'POST', headers: { 'x-test-id': '/echo', 'content-type': 'application/json' }, body: '{"password":"p4ss-word","n":1}' })
   out['/echo'] = { status: res.status, headers: headersOf(res), body: Buffer.from(await res.arrayBuffer()) }
   return out
 }
@@ -40,19 +41,14 @@ function headersOf (res: Response): Record<string, string> {
 }
 
 test('responses are byte-for-byte the same with the plugin', async (t) => {
-  const bare = Fastify()
-  routes(bare)
-  await bare.listen({ host: '127.0.0.1', port: 0 })
-  t.teardown(() => bare.close())
-  const address = bare.server.address()
-  const barePort = typeof address === 'object' && address !== null ? address.port : 0
+  const bareUrl = await startBare(t, routes)
   const withPlugin = await startHarness(t, routes, {
     captureRequestBody: true,
     captureResponseBody: true,
     redactRequestBody: ['$.password'],
     redactResponseBody: ['$.user.email', '$.user.zip']
   })
-  const expected = await fetchAll(`http://127.0.0.1:${barePort}`)
+  const expected = await fetchAll(bareUrl)
   const actual = await fetchAll(withPlugin.url)
   for (const path of Object.keys(expected)) {
     t.equal(actual[path].status, expected[path].status, `${path} status`)
@@ -63,4 +59,19 @@ test('responses are byte-for-byte the same with the plugin', async (t) => {
   t.equal(actual['/json'].body.toString(), '{"user":{"email":"a@b.c","zip":"1000"},"list":[1,2,3]}', 'the client gets the real values')
   const spans = await withPlugin.closeApp()
   t.equal(spans.length, Object.keys(expected).length, 'and every request got its span')
+  const bodies = Object.fromEntries(spans.map((s) => [String(s.attributes['http.request.header.x-test-id']), {
+    request: decodeBase64(s.attributes['http.request.body']),
+    response: decodeBase64(s.attributes['http.response.body'])
+  }]))
+  t.same(bodies, {
+    '/json': { request: '', response: '{"user":{"email":"[CLIENT_REDACTED]","zip":"[CLIENT_REDACTED]"},"list":[1,2,3]}' },
+    '/text': { request: '', response: '"[CLIENT_REDACTED]"' },
+    '/buffer': { request: '', response: '' },
+    '/json-string': { request: '', response: '{"user":{"email":"[CLIENT_REDACTED]"}}' },
+    '/stream': { request: '', response: '' },
+    '/big-stream': { request: '', response: '' },
+    '/error': { request: '', response: '{"statusCode":500,"error":"Internal Server Error","message":"nope"}' },
+    '/missing': { request: '', response: '{"message":"Route GET:/missing not found","error":"Not Found","statusCode":404}' },
+    '/echo': { request: '{"password":"[CLIENT_REDACTED]","n":1}', response: '{"password":"p4ss-word","n":1}' }
+  }, 'the span has the redacted copies as JSON documents (text withheld whole while response paths are set); binary and streams are not captured')
 })
