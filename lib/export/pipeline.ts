@@ -37,6 +37,8 @@ class ExportPipeline implements Pipeline {
   private open: SpanBatch | undefined = undefined
   private waitingSpans = 0
   private waitingBytes = 0
+  /** What the open batch's spans added to waitingBytes. */
+  private openBytes = 0
   private inFlight = 0
   private dropped = 0
   private failed = 0
@@ -62,8 +64,10 @@ class ExportPipeline implements Pipeline {
     const batch = this.open ??= new SpanBatch(this.options.resource, this.options.scope)
     const before = batch.byteLength
     batch.add(span)
+    const added = batch.byteLength - before
     this.waitingSpans++
-    this.waitingBytes += batch.byteLength - before
+    this.openBytes += added
+    this.waitingBytes += added
     if (batch.count >= MAX_BATCH_SPANS || batch.byteLength >= MAX_BATCH_BYTES) this.flush()
   }
 
@@ -72,19 +76,26 @@ class ExportPipeline implements Pipeline {
     if (batch === undefined || batch.count === 0) return
     this.open = undefined
     const count = batch.count
-    const bytes = batch.finish()
-    const size = bytes.length
+    const size = this.openBytes
+    this.openBytes = 0
     this.inFlight++
-    this.transport.send({ bytes, count }, (outcome) => {
-      this.inFlight--
-      this.waitingSpans -= count
-      this.waitingBytes -= size
-      if (!outcome.ok) {
-        this.failed += count
-        this.maybeLog(outcome.error)
-      }
-      if (this.inFlight === 0) for (const wake of this.idle.splice(0)) wake()
-    })
+    try {
+      this.transport.send({ bytes: batch.finish(), count }, (outcome) => { this.settle(count, size, outcome.ok ? undefined : outcome.error ?? new Error('export failed')) })
+    } catch (err) {
+      // A batch that could not even be handed over fails here, without taking the timer or close down with it.
+      this.settle(count, size, err instanceof Error ? err : new Error(String(err)))
+    }
+  }
+
+  private settle (count: number, size: number, error: Error | undefined): void {
+    this.inFlight--
+    this.waitingSpans -= count
+    this.waitingBytes -= size
+    if (error !== undefined) {
+      this.failed += count
+      this.maybeLog(error)
+    }
+    if (this.inFlight === 0) for (const wake of this.idle.splice(0)) wake()
   }
 
   async close (): Promise<void> {

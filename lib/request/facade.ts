@@ -31,11 +31,11 @@ export class RequestFacade implements ApitoolkitRequest {
   }
 
   reportError (error: unknown): void {
-    const record = this[kRecord]
-    if (record === undefined) return
-    if (!record.span.recordError(error)) {
-      record.plugin.log.debug({ value: typeof error }, 'apitoolkit-fastify: reportError ignored a value that is not an error')
-    }
+    this.guard('reportError', (record) => {
+      if (!record.span.recordError(error)) {
+        record.plugin.log.debug({ value: typeof error }, 'apitoolkit-fastify: reportError ignored a value that is not an error')
+      }
+    })
   }
 
   get observe (): ObserveClient {
@@ -44,36 +44,51 @@ export class RequestFacade implements ApitoolkitRequest {
   }
 
   setUser (user: ApitoolkitUser): void {
-    if (typeof user !== 'object' || user === null) return
-    this.set(ATTR.userId, user.id)
-    this.set(ATTR.userEmail, user.email)
-    this.set(ATTR.userName, user.name)
+    this.guard('setUser', (record) => {
+      if (typeof user !== 'object' || user === null) return
+      set(record, ATTR.userId, user.id)
+      set(record, ATTR.userEmail, user.email)
+      set(record, ATTR.userName, user.name)
+    })
   }
 
   setTenant (tenant: ApitoolkitTenant): void {
-    if (typeof tenant !== 'object' || tenant === null) return
-    this.set(ATTR.tenantId, tenant.id)
-    this.set(ATTR.tenantName, tenant.name)
+    this.guard('setTenant', (record) => {
+      if (typeof tenant !== 'object' || tenant === null) return
+      set(record, ATTR.tenantId, tenant.id)
+      set(record, ATTR.tenantName, tenant.name)
+    })
   }
 
   setAttributes (attributes: Record<string, string | number | boolean>): void {
-    const record = this[kRecord]
-    if (record === undefined || typeof attributes !== 'object' || attributes === null) return
-    for (const name of Object.keys(attributes)) {
-      const value: unknown = attributes[name]
-      if (isFixedName(name) || !isCustomValue(value)) {
-        record.plugin.log.debug({ attribute: name }, 'apitoolkit-fastify: setAttributes ignored a name the span already has or a value that is not a string, number or boolean')
-        continue
+    this.guard('setAttributes', (record) => {
+      if (typeof attributes !== 'object' || attributes === null) return
+      for (const name of Object.keys(attributes)) {
+        const value: unknown = attributes[name]
+        if (isFixedName(name) || !isCustomValue(value)) {
+          record.plugin.log.debug({ attribute: name }, 'apitoolkit-fastify: setAttributes ignored a name the span already has or a value that is not a string, number or boolean')
+          continue
+        }
+        record.span.setAttribute(name, value)
       }
-      record.span.setAttribute(name, value)
-    }
+    })
   }
 
-  private set (name: string, value: unknown): void {
+  /** Runs a call on the record, if any; whatever it throws (a hostile value, a bug) is logged, never thrown at the app. */
+  private guard (call: string, step: (record: RequestRecord) => void): void {
     const record = this[kRecord]
-    if (record === undefined || value === undefined || value === null) return
-    record.span.setAttribute(name, String(value))
+    if (record === undefined) return
+    try {
+      step(record)
+    } catch (err) {
+      record.plugin.fail(err, `request.apitoolkit.${call}`)
+    }
   }
+}
+
+function set (record: RequestRecord, name: string, value: unknown): void {
+  if (value === undefined || value === null) return
+  record.span.setAttribute(name, String(value))
 }
 
 /** The request's record, or undefined when the plugin does not trace it. */

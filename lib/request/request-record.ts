@@ -108,14 +108,16 @@ export class RequestRecord implements OutgoingParent {
     const requestHeaders = request.headers
     const responseHeaders = reply.getHeaders()
     if (span.custom !== undefined) span.withholdValues(redactedHeaderValues(requestHeaders, responseHeaders, settings.redactHeaders))
+    const route = request.routeOptions.url
     span.end({
       hostName: request.hostname,
-      route: request.routeOptions.url ?? '/',
+      route: route ?? '/',
       target: request.url,
       method: request.method,
       status,
       queryParams: queryParamsJson(request.query),
-      pathParams: pathParamsJson(request.params),
+      // No route matched: the params are those of Fastify's own catch-all, not the app's.
+      pathParams: pathParamsJson(route === undefined ? undefined : request.params),
       requestBody: options.captureRequestBody ? this.requestBody : undefined,
       responseBody: options.captureResponseBody ? this.responseBody() : undefined,
       requestHeaders,
