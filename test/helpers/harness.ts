@@ -3,6 +3,7 @@
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import apitoolkit, { type ApitoolkitOptions } from '../..'
 import { startOfficialReceiver, type DecodedSpan, type OfficialReceiver } from './official-receiver'
+import type { Teardown } from './teardown'
 
 export interface Harness {
   app: FastifyInstance
@@ -12,7 +13,6 @@ export interface Harness {
   closeApp (): Promise<DecodedSpan[]>
 }
 
-interface Teardown { teardown (fn: () => unknown): void }
 
 export async function startHarness (
   t: Teardown,

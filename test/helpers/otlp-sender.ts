@@ -11,8 +11,8 @@ import {
   ATTR, EXCEPTION_EVENT, EXCEPTION_MESSAGE, EXCEPTION_STACKTRACE, EXCEPTION_TYPE, SCOPE_NAME, SDK_TYPE_INCOMING,
   SDK_TYPE_OUTGOING, SPAN_NAME
 } from '../../lib/span/names'
+import type { Teardown } from './teardown'
 
-interface Teardown { teardown: (fn: () => unknown) => void }
 
 export const b64 = (text: string): string => Buffer.from(text).toString('base64')
 

@@ -6,8 +6,8 @@ import Fastify, { type FastifyInstance } from 'fastify'
 import type { ApitoolkitOptions } from '../../types/index'
 import { plugin } from '../../lib/plugin'
 import { startOfficialReceiver, type DecodedSpan, type OfficialReceiver } from './official-receiver'
+import type { Teardown } from './teardown'
 
-interface Teardown { teardown (fn: () => unknown): void }
 
 export const REDACTED = '[CLIENT_REDACTED]'
 /** A whole body withheld: the marker as a JSON string, quotes included. */

@@ -2,8 +2,8 @@
 // gets and answers from a few fixed routes.
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import type { Teardown } from './teardown'
 
-interface Teardown { teardown (fn: () => unknown): void }
 
 export interface Received {
   method: string

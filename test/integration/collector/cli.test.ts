@@ -11,9 +11,9 @@ import { PassThrough } from 'node:stream'
 import { runCollectorCli } from '../../../lib/cli/collector-command'
 import { ATTR, EXCEPTION_EVENT, SPAN_NAME } from '../../../lib/span/names'
 import { addException, b64, directProvider, startIncoming, startOutgoing } from '../../helpers/otlp-sender'
+import type { Teardown } from '../../helpers/teardown'
 
 /** The part of a tap test the helpers need. */
-interface Teardown { teardown: (fn: () => unknown) => void }
 
 const CLI = path.resolve(__dirname, '..', '..', '..', 'dist', 'lib', 'cli', 'main.js')
 const WAIT_MS = 10_000

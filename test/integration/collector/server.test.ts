@@ -14,9 +14,9 @@ import { createSpanPrinter } from '../../../lib/collector/collector-format'
 import { ATTR, EXCEPTION_EVENT, EXCEPTION_MESSAGE, EXCEPTION_STACKTRACE, EXCEPTION_TYPE, SPAN_NAME } from '../../../lib/span/names'
 import { handEncodedRequest } from '../../helpers/protobuf'
 import { addException, b64, directProvider, startIncoming, startOutgoing } from '../../helpers/otlp-sender'
+import type { Teardown } from '../../helpers/teardown'
 
 /** The part of a tap test the helpers need. */
-interface Teardown { teardown: (fn: () => unknown) => void }
 
 // ---- helpers -----------------------------------------------------------------------------------
 

@@ -77,5 +77,5 @@ test('registered inside an encapsulated plugin, registration fails with a clear 
   app.register(async (child) => {
     await child.register(apitoolkit, { otlpEndpoint: 'http://127.0.0.1:1' })
   })
-  await t.rejects(app.ready(), /register the plugin on the root app/)
+  await t.rejects(async () => { await app.ready() }, /register the plugin on the root app/)
 })

@@ -433,7 +433,7 @@ t.test('kind 0 and flags 0 stay off the wire; status code 0 and the dropped coun
   spanBatch.add(simpleSpan([], { flags: spanFlags(1, false) }))
   const bytes = spanBatch.finish()
   interface Decoded { resourceSpans: Array<{ scopeSpans: Array<{ spans: Array<Record<string, unknown>> }> }> }
-  const decoded = decodeTraceRequest(bytes) as Decoded
+  const decoded = decodeTraceRequest(bytes) as unknown as Decoded
   const sent = decoded.resourceSpans[0].scopeSpans[0].spans[0]
   t.notOk('kind' in sent, 'no kind')
   t.notOk('parentSpanId' in sent, 'no parent')

@@ -2,7 +2,7 @@ import { test } from 'tap'
 import { hasProjectKey, parseResourceAttributes, resourceAttributes } from '../../../lib/export/resource'
 import { PACKAGE } from '../../../lib/package-info'
 
-function asRecord (list: unknown[]): Record<string, unknown> {
+function asRecord (list: readonly unknown[]): Record<string, unknown> {
   const out: Record<string, unknown> = {}
   for (let i = 0; i < list.length; i += 2) out[String(list[i])] = list[i + 1]
   return out
