@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http'
 import { context } from '@opentelemetry/api'
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks'
 import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction, RouteOptions } from 'fastify'
@@ -10,7 +11,8 @@ import { redactValue } from './redaction'
 import { recordOf, RequestFacade, UNTRACED } from './request/facade'
 import { createPluginState, type PluginState } from './request/plugin-state'
 import { RequestRecord } from './request/request-record'
-import { markTraced, watchUnrouted } from './request/unrouted'
+import { watchUnrouted } from './request/unrouted'
+import { watchConnectionClose } from './request/connection-close'
 import { hasGlobalTracerProvider } from './span/trace-context'
 
 type Done = HookHandlerDoneFunction
@@ -32,8 +34,14 @@ function guarded (plugin: PluginState, where: string, step: () => void): void {
   }
 }
 
-function addHooks (app: FastifyInstance, plugin: PluginState): void {
+/** Adds the hooks; returns the last raw request onRequest saw, for the watcher of router-answered requests. */
+function addHooks (app: FastifyInstance, plugin: PluginState): () => IncomingMessage | undefined {
   const { options, activateContext } = plugin
+  let lastSeen: IncomingMessage | undefined
+  // HTTP/1 connections carry one request at a time: a connection that closes under a request in flight is
+  // a client abort, watched once per connection rather than with a listener per request. HTTP/2 streams
+  // end on their own, so there Fastify's per-request hook is the way.
+  const http2 = app.initialConfig.http2 === true
 
   app.addHook('onRequest', function apitoolkitOnRequest (request: FastifyRequest, reply: FastifyReply, done: Done) {
     let record: RequestRecord | undefined
@@ -43,8 +51,13 @@ function addHooks (app: FastifyInstance, plugin: PluginState): void {
     } catch (err) {
       plugin.fail(err, 'starting the span')
     }
-    markTraced(request.raw)
-    request.apitoolkit = record === undefined ? UNTRACED : new RequestFacade(record)
+    lastSeen = request.raw
+    if (record === undefined) {
+      request.apitoolkit = UNTRACED
+    } else {
+      request.apitoolkit = new RequestFacade(record)
+      if (!http2) watchConnectionClose(request.raw.socket, record)
+    }
     // Hooks and a body-less handler run from done(), so they see the span as the active one.
     if (record?.context !== undefined) context.with(record.context, done)
     else done()
@@ -54,7 +67,12 @@ function addHooks (app: FastifyInstance, plugin: PluginState): void {
     // Before validation, which may coerce or strip fields, and before the handler can change the body.
     app.addHook('preValidation', function apitoolkitPreValidation (request: FastifyRequest, _reply: FastifyReply, done: Done) {
       const record = recordOf(request.apitoolkit)
-      if (record !== undefined) guarded(plugin, 'capturing the request body', () => { record.captureRequestBody(request.body) })
+      // try/catch in place rather than guarded(): no closure per request.
+      try {
+        record?.captureRequestBody(request.body)
+      } catch (err) {
+        plugin.fail(err, 'capturing the request body')
+      }
       done()
     })
   }
@@ -63,7 +81,11 @@ function addHooks (app: FastifyInstance, plugin: PluginState): void {
     if (!options.responsePlan.empty) {
       app.addHook('preSerialization', function apitoolkitPreSerialization (request: FastifyRequest, _reply: FastifyReply, payload: unknown, done: (err: null, payload: unknown) => void) {
         const record = recordOf(request.apitoolkit)
-        if (record !== undefined) guarded(plugin, 'redacting the response body', () => { record.redactPayload(redactValue(options.responsePlan, payload), payload) })
+        try {
+          if (record !== undefined) record.redactPayload(redactValue(options.responsePlan, payload), payload)
+        } catch (err) {
+          plugin.fail(err, 'redacting the response body')
+        }
         done(null, payload)
       })
     }
@@ -91,11 +113,13 @@ function addHooks (app: FastifyInstance, plugin: PluginState): void {
     done()
   })
 
-  app.addHook('onRequestAbort', function apitoolkitOnRequestAbort (request: FastifyRequest, done: Done) {
-    const record = recordOf(request.apitoolkit)
-    if (record !== undefined) guarded(plugin, 'ending the span of an aborted request', () => { record.abort() })
-    done()
-  })
+  if (http2) {
+    app.addHook('onRequestAbort', function apitoolkitOnRequestAbort (request: FastifyRequest, done: Done) {
+      const record = recordOf(request.apitoolkit)
+      if (record !== undefined) guarded(plugin, 'ending the span of an aborted request', () => { record.abort() })
+      done()
+    })
+  }
 
   // Sockets only time out with a connectionTimeout; the hook costs a listener per request, so only then.
   if ((app.initialConfig.connectionTimeout ?? 0) > 0) {
@@ -119,6 +143,7 @@ function addHooks (app: FastifyInstance, plugin: PluginState): void {
       }
     })
   }
+  return () => lastSeen
 }
 
 /** Fastify makes an encapsulated context with Object.create(parent); the root has no Fastify prototype. */
@@ -147,8 +172,8 @@ async function apitoolkitPlugin (app: FastifyInstance, rawOptions: ApitoolkitOpt
   const plugin = createPluginState(options, pipeline, app.log, hasGlobalProvider)
   // Null on the prototype, set per request: the shape Fastify keeps fast.
   app.decorateRequest('apitoolkit', null as unknown as ApitoolkitRequest)
-  addHooks(app, plugin)
-  const stopWatching = watchUnrouted(app.server, plugin)
+  const lastSeen = addHooks(app, plugin)
+  const stopWatching = watchUnrouted(app.server, plugin, lastSeen)
   const stopMonitor = options.monitorOutgoing ? startOutgoingMonitor() : undefined
   // Runs after the server stopped taking requests and those in flight ended, so their spans are in.
   app.addHook('onClose', async () => {

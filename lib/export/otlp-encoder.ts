@@ -14,10 +14,19 @@ export interface AttributeKey {
 }
 
 /**
- * Attributes as one flat array: key, value, key, value… (keys are AttributeKey or plain strings), written
- * in this order; a key given twice is sent twice.
+ * A span attribute encoded ahead (`encodeSpanAttribute`), for a pair that repeats on many spans: copied
+ * as it is. Span attributes only.
  */
-export type AttributeList = ReadonlyArray<AttributeKey | string | AttributeValue>
+export class EncodedAttribute {
+  constructor (readonly bytes: Buffer) {}
+}
+
+/**
+ * Attributes as one flat array: key, value, key, value… (keys are AttributeKey or plain strings), written
+ * in this order; a key given twice is sent twice. An EncodedAttribute stands in a key's place, with null
+ * in its value's.
+ */
+export type AttributeList = ReadonlyArray<AttributeKey | string | AttributeValue | EncodedAttribute | null>
 
 export interface OtlpEvent {
   /** [seconds, nanoseconds] since the epoch, non-negative integers. */
@@ -146,6 +155,13 @@ export function attributeKey (name: string): AttributeKey {
   return key
 }
 
+/** One span attribute, encoded once for the spans that repeat it. */
+export function encodeSpanAttribute (key: AttributeKey | string, value: AttributeValue): EncodedAttribute {
+  const w = new ProtobufWriter(64)
+  writeAttributes(w, SPAN_ATTRIBUTES, [key, value])
+  return new EncodedAttribute(written(w))
+}
+
 /** The Resource message, to be made once: its attributes and a dropped count of 0. */
 export function encodeResource (attributes: AttributeList): Buffer {
   const w = new ProtobufWriter(256)
@@ -179,7 +195,12 @@ function fieldSize (length: number): number {
 
 function writeAttributes (w: ProtobufWriter, fieldTag: number, attributes: AttributeList): void {
   for (let i = 0; i < attributes.length; i += 2) {
-    const key = attributes[i] as AttributeKey | string
+    const key = attributes[i] as AttributeKey | string | EncodedAttribute
+    if (key instanceof EncodedAttribute) {
+      if (fieldTag !== SPAN_ATTRIBUTES) throw new TypeError('an encoded attribute is a span attribute only')
+      w.raw(key.bytes)
+      continue
+    }
     const keyBytes = typeof key === 'string' ? attributeKey(key).bytes : key.bytes
     const value = attributes[i + 1] as AttributeValue
     if (typeof value === 'string' || value instanceof Base64Text) {

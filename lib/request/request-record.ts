@@ -5,8 +5,10 @@ import { OUTGOING_PARENT_KEY, type OutgoingParent } from '../outgoing/outgoing-p
 import { ApitoolkitSpan } from '../span/apitoolkit-span'
 import { ConnectionTimeoutError, RequestAbortedError } from '../span/errors'
 import { redactedHeaderValues } from '../span/headers'
-import { pathParamsJson, queryParamsJson } from '../span/params'
+import { hostnameOf, pathParamsJson, queryParamsJson } from '../span/params'
 import { activeParent, parseTraceparent } from '../span/trace-context'
+import { releaseConnection } from './connection-close'
+import { responseHeadersOf } from './response-headers'
 import type { PluginState } from './plugin-state'
 
 /** Status for a request the client closed before a response was sent, as proxies report it. */
@@ -106,11 +108,13 @@ export class RequestRecord implements OutgoingParent {
     if (span.ended) return
     const { options, settings } = plugin
     const requestHeaders = request.headers
-    const responseHeaders = reply.getHeaders()
+    // First: whatever fails below, a connection closing later must not take this request for an abort.
+    releaseConnection(request.raw.socket, this)
+    const responseHeaders = responseHeadersOf(reply)
     if (span.custom !== undefined) span.withholdValues(redactedHeaderValues(requestHeaders, responseHeaders, settings.redactHeaders))
     const route = request.routeOptions.url
     span.end({
-      hostName: request.hostname,
+      hostName: hostnameOf(request.host),
       route: route ?? '/',
       target: request.url,
       method: request.method,
@@ -123,6 +127,6 @@ export class RequestRecord implements OutgoingParent {
       requestHeaders,
       responseHeaders
     }, settings, plugin.sink)
-    plugin.debug({ msgId: span.msgId, status }, 'span ended')
+    if (options.debug) plugin.debug({ msgId: span.msgId, status }, 'span ended')
   }
 }

@@ -1,26 +1,15 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 import { ApitoolkitSpan } from '../span/apitoolkit-span'
-import { pathParamsJson, searchParamsJson } from '../span/params'
+import { hostnameOf, pathParamsJson, searchParamsJson } from '../span/params'
 import { parseTraceparent } from '../span/trace-context'
 import type { PluginState } from './plugin-state'
-
-const TRACED = Symbol('apitoolkit-fastify traced')
-
-/** Set in onRequest, so the watcher below can tell which requests already have a span. */
-export function markTraced (raw: IncomingMessage): void {
-  (raw as IncomingMessage & { [TRACED]?: true })[TRACED] = true
-}
-
-function isTraced (raw: IncomingMessage): boolean {
-  return (raw as IncomingMessage & { [TRACED]?: true })[TRACED] === true
-}
 
 function recordUnrouted (plugin: PluginState, req: IncomingMessage, res: ServerResponse): void {
   const span = ApitoolkitSpan.incoming(parseTraceparent(req.headers.traceparent, req.headers.tracestate))
   const target = req.url ?? '/'
   const query = target.indexOf('?')
   span.end({
-    hostName: (req.headers.host ?? '').replace(/:\d+$/, ''),
+    hostName: hostnameOf(req.headers.host ?? ''),
     route: '/',
     target,
     method: req.method ?? '',
@@ -37,12 +26,13 @@ function recordUnrouted (plugin: PluginState, req: IncomingMessage, res: ServerR
 /**
  * Fastify's router answers some requests itself, before any hook runs (a URL it cannot decode, a route
  * parameter over maxParamLength). This listener runs after Fastify's own and gives those a span too.
- * Returns the function that stops watching.
+ * `seen` is the last raw request onRequest saw: a request answered before this listener ran was handled
+ * synchronously, so if onRequest ran for it, it ran just before. Returns the function that stops watching.
  */
-export function watchUnrouted (server: Server, plugin: PluginState): () => void {
+export function watchUnrouted (server: Server, plugin: PluginState, seen: () => IncomingMessage | undefined): () => void {
   const listener = (req: IncomingMessage, res: ServerResponse): void => {
-    // Requests still being served, or already traced, cost one or two property reads here.
-    if (!res.writableEnded || isTraced(req)) return
+    // Requests still being served, or already traced, cost a property read and a comparison here.
+    if (!res.writableEnded || seen() === req) return
     try {
       recordUnrouted(plugin, req, res)
     } catch (err) {

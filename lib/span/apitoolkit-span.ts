@@ -2,7 +2,7 @@
 // itself, an outgoing call. It is a plain record until it ends; then its attributes are gathered in
 // one list and handed to the export pipeline, which encodes them at once.
 import { TraceFlags, type SpanContext } from '@opentelemetry/api'
-import { attributeKey, Base64Text, type AttributeList, type OtlpEvent, type OtlpSpan } from '../export/otlp-encoder'
+import { attributeKey, Base64Text, encodeSpanAttribute, type AttributeList, type EncodedAttribute, type OtlpEvent, type OtlpSpan } from '../export/otlp-encoder'
 import { nowMs, toHrTime } from './clock'
 import { recordError, type RecordedError } from './errors'
 import { pushRequestHeaders, pushResponseHeaders, type HeaderBag } from './headers'
@@ -67,6 +67,21 @@ const K = {
   tags: attributeKey(ATTR.tags)
 }
 export type CustomValue = string | number | boolean
+
+// Attributes every span of a kind, or of one plugin instance, has alike: encoded once.
+const INCOMING_TYPE = encodeSpanAttribute(K.sdkType, SDK_TYPE_INCOMING)
+const OUTGOING_TYPE = encodeSpanAttribute(K.sdkType, SDK_TYPE_OUTGOING)
+const NO_PARENT_ID = encodeSpanAttribute(K.parentId, '')
+const settingsAttributes = new WeakMap<SpanSettings, [EncodedAttribute, EncodedAttribute]>()
+
+function encodedSettings (settings: SpanSettings): [EncodedAttribute, EncodedAttribute] {
+  let encoded = settingsAttributes.get(settings)
+  if (encoded === undefined) {
+    encoded = [encodeSpanAttribute(K.serviceVersion, settings.serviceVersion), encodeSpanAttribute(K.tags, settings.tags)]
+    settingsAttributes.set(settings, encoded)
+  }
+  return encoded
+}
 
 const NO_ERRORS: RecordedError[] = []
 const NO_EVENTS: OtlpEvent[] = []
@@ -159,6 +174,7 @@ export class ApitoolkitSpan {
     this.ended = true
     const endMs = nowMs()
     const errors = this.errors
+    const [serviceVersion, tags] = encodedSettings(settings)
     const attributes: Array<AttributeList[number]> = [
       K.hostName, x.hostName,
       K.msgId, this.msgId,
@@ -168,13 +184,13 @@ export class ApitoolkitSpan {
       K.status, x.status,
       K.queryParams, x.queryParams,
       K.pathParams, x.pathParams,
-      K.sdkType, this.sdkType,
-      K.parentId, this.parentMsgId,
+      this.sdkType === SDK_TYPE_INCOMING ? INCOMING_TYPE : OUTGOING_TYPE, null,
+      this.parentMsgId === '' ? NO_PARENT_ID : K.parentId, this.parentMsgId === '' ? null : this.parentMsgId,
       K.requestBody, body(x.requestBody),
       K.responseBody, body(x.responseBody),
       K.errors, errors.length === 0 ? '[]' : JSON.stringify(errors.map((e) => e.entry)),
-      K.serviceVersion, settings.serviceVersion,
-      K.tags, settings.tags
+      serviceVersion, null,
+      tags, null
     ]
     pushRequestHeaders(attributes, x.requestHeaders, settings.redactHeaders)
     pushResponseHeaders(attributes, x.responseHeaders, settings.redactHeaders)

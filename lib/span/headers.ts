@@ -1,4 +1,4 @@
-import { attributeKey, type AttributeKey, type AttributeList } from '../export/otlp-encoder'
+import { attributeKey, encodeSpanAttribute, type AttributeKey, type AttributeList, type EncodedAttribute } from '../export/otlp-encoder'
 
 /** An attribute list being built. */
 type Attributes = Array<AttributeList[number]>
@@ -20,6 +20,11 @@ interface HeaderName {
   lower: string
   /** Redacted by its name's shape, whatever the lists say. */
   secretShaped: boolean
+  /** The attribute with the marker, encoded once. */
+  redacted: EncodedAttribute | undefined
+  /** The value last seen, and its attribute once the same value came twice in a row (host, accept…). */
+  lastValue: string | undefined
+  lastAttribute: EncodedAttribute | undefined
 }
 
 // Header names repeat on every request: their attribute keys are encoded once.
@@ -31,7 +36,14 @@ function headerName (cache: Map<string, HeaderName>, prefix: string, name: strin
   let entry = cache.get(name)
   if (entry === undefined) {
     const lower = name.toLowerCase()
-    entry = { key: attributeKey(prefix + lower), lower, secretShaped: SECRET_NAME_PARTS.some((part) => lower.includes(part)) }
+    entry = {
+      key: attributeKey(prefix + lower),
+      lower,
+      secretShaped: SECRET_NAME_PARTS.some((part) => lower.includes(part)),
+      redacted: undefined,
+      lastValue: undefined,
+      lastAttribute: undefined
+    }
     if (cache.size < MAX_CACHED_NAMES) cache.set(name, entry)
   }
   return entry
@@ -52,7 +64,18 @@ function push (out: Attributes, cache: Map<string, HeaderName>, prefix: string, 
     const value = headers[name]
     if (value === undefined) continue
     const entry = headerName(cache, prefix, name)
-    out.push(entry.key, entry.secretShaped || redact.has(entry.lower) ? REDACTED : headerText(value))
+    if (entry.secretShaped || redact.has(entry.lower)) {
+      out.push(entry.redacted ??= encodeSpanAttribute(entry.key, REDACTED), null)
+      continue
+    }
+    const text = headerText(value)
+    if (text === entry.lastValue) {
+      out.push(entry.lastAttribute ??= encodeSpanAttribute(entry.key, text), null)
+    } else {
+      entry.lastValue = text
+      entry.lastAttribute = undefined
+      out.push(entry.key, text)
+    }
   }
 }
 

@@ -47,3 +47,10 @@ function safeDecode (segment: string): string {
     return segment
   }
 }
+
+/** The host name of a Host header value, as Fastify's `request.hostname` gives it, without its array. */
+export function hostnameOf (host: string): string {
+  if (host[0] === '[') return host.slice(0, host.indexOf(']') + 1)
+  const colon = host.indexOf(':')
+  return colon < 0 ? host : host.slice(0, colon)
+}

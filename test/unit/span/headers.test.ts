@@ -1,14 +1,28 @@
 import { test } from 'tap'
 import { ALWAYS_REDACTED_HEADERS, headersToBag, isRedactedHeader, pushRequestHeaders, pushResponseHeaders, redactedHeaderValues } from '../../../lib/span/headers'
 import { REDACTED } from '../../../lib/span/names'
+import { encodeResource, encodeScope, SpanBatch, type AttributeList } from '../../../lib/export/otlp-encoder'
+import { flattenTraceRequest } from '../../helpers/official-protos'
 
+/** The attributes as the backend reads them: encoded in a span, decoded with the official protos. */
 function asRecord (list: unknown[]): Record<string, unknown> {
-  const out: Record<string, unknown> = {}
-  for (let i = 0; i < list.length; i += 2) {
-    const key = list[i]
-    out[typeof key === 'string' ? key : (key as { name: string }).name] = list[i + 1]
-  }
-  return out
+  const batch = new SpanBatch(encodeResource([]), encodeScope('test', ''))
+  batch.add({
+    traceId: Buffer.alloc(16, 1),
+    spanId: Buffer.alloc(8, 2),
+    parentSpanId: undefined,
+    traceState: '',
+    name: 'monoscope.http',
+    kind: 2,
+    startTime: [1, 0],
+    endTime: [2, 0],
+    attributes: list as AttributeList,
+    events: [],
+    statusCode: 0,
+    statusMessage: '',
+    flags: 0
+  })
+  return flattenTraceRequest(batch.finish())[0].attributes
 }
 
 test('one attribute per header, lower-case names, several values joined with a comma', async (t) => {
@@ -53,4 +67,18 @@ test('redactedHeaderValues collects the values withheld in both directions', asy
 test('a fetch Headers keeps repeated Set-Cookie values apart', async (t) => {
   const headers = new Headers([['set-cookie', 'a=1'], ['set-cookie', 'b=2'], ['x-a', '1']])
   t.same(headersToBag(headers), { 'set-cookie': 'a=1,b=2', 'x-a': '1' })
+})
+
+test('a header value repeated from one request to the next is sent the same, encoded once', async (t) => {
+  const headers = { 'x-region': 'eu-west-1', 'x-request-no': '1' }
+  const first: unknown[] = []
+  pushRequestHeaders(first as never, headers, new Set())
+  const second: unknown[] = []
+  pushRequestHeaders(second as never, { ...headers, 'x-request-no': '2' }, new Set())
+  const third: unknown[] = []
+  pushRequestHeaders(third as never, { ...headers, 'x-request-no': '3' }, new Set())
+  t.same(asRecord(second), { 'http.request.header.x-region': 'eu-west-1', 'http.request.header.x-request-no': '2' })
+  t.same(asRecord(third), { 'http.request.header.x-region': 'eu-west-1', 'http.request.header.x-request-no': '3' })
+  t.equal(third[1], null, 'the repeated pair is one encoded attribute')
+  t.equal(third[3], '3', 'a changing value is written as it comes')
 })
