@@ -39,6 +39,7 @@ class ExportPipeline implements Pipeline {
   private waitingBytes = 0
   /** What the open batch's spans added to waitingBytes. */
   private openBytes = 0
+  private lastBatchBytes = 64 * 1024
   private inFlight = 0
   private dropped = 0
   private failed = 0
@@ -61,7 +62,8 @@ class ExportPipeline implements Pipeline {
       this.maybeLog(undefined)
       return
     }
-    const batch = this.open ??= new SpanBatch(this.options.resource, this.options.scope)
+    // Sized like the last batch: a batch that grows by doubling copies itself several times.
+    const batch = this.open ??= new SpanBatch(this.options.resource, this.options.scope, this.lastBatchBytes)
     const before = batch.byteLength
     batch.add(span)
     const added = batch.byteLength - before
@@ -78,6 +80,7 @@ class ExportPipeline implements Pipeline {
     const count = batch.count
     const size = this.openBytes
     this.openBytes = 0
+    this.lastBatchBytes = Math.min(Math.max(size, 64 * 1024), MAX_BATCH_BYTES + 256 * 1024)
     this.inFlight++
     try {
       this.transport.send({ bytes: batch.finish(), count }, (outcome) => { this.settle(count, size, outcome.ok ? undefined : outcome.error ?? new Error('export failed')) })
