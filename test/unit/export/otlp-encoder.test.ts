@@ -13,6 +13,7 @@ import {
   type AttributeList, type AttributeValue, type OtlpSpan
 } from '../../../lib/export/otlp-encoder'
 import { decodeTraceRequest, flattenTraceRequest, messagesAt, type FlatSpan, type FlatValue } from '../../helpers/official-protos'
+import { sampleSpan } from '../../helpers/otlp-span'
 
 interface Attribute { key: string, precomputed: boolean, value: AttributeValue }
 interface EventModel { time: [number, number], name: string, attributes: Attribute[] }
@@ -340,24 +341,6 @@ t.test('SpanBatch sends the bytes ProtobufTraceSerializer sends, decoding to the
   }
 })
 
-function simpleSpan (attributes: AttributeList, overrides: Partial<OtlpSpan> = {}): OtlpSpan {
-  return {
-    traceId: Buffer.alloc(16, 1),
-    spanId: Buffer.alloc(8, 2),
-    parentSpanId: undefined,
-    traceState: '',
-    name: 'monoscope.http',
-    kind: 2,
-    startTime: [1_700_000_000, 1],
-    endTime: [1_700_000_000, 999_999_999],
-    attributes,
-    events: [],
-    statusCode: 0,
-    statusMessage: '',
-    flags: spanFlags(1, false),
-    ...overrides
-  }
-}
 
 t.test('a request over 2 MiB gets four-byte lengths in front and a string whose length outgrows two reservations', async (t) => {
   const model: BatchModel = {
@@ -399,7 +382,7 @@ t.test('byteLength is, after each span added, the length finish would give', asy
   const spanBatch = new SpanBatch(encodeResource(['service.name', 'svc']), encodeScope('scope', ''), 0)
   for (let i = 0; i < 40; i++) {
     const before = spanBatch.byteLength
-    spanBatch.add(simpleSpan(['http.target', 'x'.repeat(i * 50)]))
+    spanBatch.add(sampleSpan(['http.target', 'x'.repeat(i * 50)]))
     sizes.push(spanBatch.byteLength - before)
     t.equal(spanBatch.count, i + 1)
   }
@@ -429,8 +412,8 @@ t.test('an empty batch is a request carrying the resource and the scope, with no
 
 t.test('kind 0 and flags 0 stay off the wire; status code 0 and the dropped counts are sent', async (t) => {
   const spanBatch = new SpanBatch(encodeResource([]), encodeScope('s', ''))
-  spanBatch.add(simpleSpan([], { kind: 0, flags: 0 }))
-  spanBatch.add(simpleSpan([], { flags: spanFlags(1, false) }))
+  spanBatch.add(sampleSpan([], { kind: 0, flags: 0 }))
+  spanBatch.add(sampleSpan([], { flags: spanFlags(1, false) }))
   const bytes = spanBatch.finish()
   interface Decoded { resourceSpans: Array<{ scopeSpans: Array<{ spans: Array<Record<string, unknown>> }> }> }
   const decoded = decodeTraceRequest(bytes) as unknown as Decoded
@@ -481,7 +464,7 @@ t.test('past its bound the key cache still gives every name its own bytes', asyn
 t.test('a plain string key and its AttributeKey encode the same', async (t) => {
   const encode = (key: string | ReturnType<typeof attributeKey>): Buffer => {
     const spanBatch = new SpanBatch(encodeResource([]), encodeScope('s', ''))
-    spanBatch.add(simpleSpan([key, 'v', 'n', 1]))
+    spanBatch.add(sampleSpan([key, 'v', 'n', 1]))
     return spanBatch.finish()
   }
   t.ok(encode('a-key-€').equals(encode(attributeKey('a-key-€'))))
@@ -489,12 +472,12 @@ t.test('a plain string key and its AttributeKey encode the same', async (t) => {
 
 t.test('a span that fails to encode throws and leaves the batch with the spans before it', async (t) => {
   const spanBatch = new SpanBatch(encodeResource([]), encodeScope('s', ''))
-  spanBatch.add(simpleSpan(['a', 'first']))
+  spanBatch.add(sampleSpan(['a', 'first']))
   const byteLength = spanBatch.byteLength
   const broken = ['a', 'x'.repeat(500), 'b', null] as unknown as AttributeList
-  t.throws(() => spanBatch.add(simpleSpan(broken)))
+  t.throws(() => spanBatch.add(sampleSpan(broken)))
   t.equal(spanBatch.count, 1)
   t.equal(spanBatch.byteLength, byteLength)
-  spanBatch.add(simpleSpan(['a', 'third']))
+  spanBatch.add(sampleSpan(['a', 'third']))
   t.same(flattenTraceRequest(spanBatch.finish()).map((s) => s.attributes), [{ a: 'first' }, { a: 'third' }])
 })

@@ -2,6 +2,7 @@
 import { test } from 'tap'
 import type { EncodedBatch, ExportOutcome, Transport } from '../../../lib/export/grpc-transport'
 import { encodeResource, encodeScope, type OtlpSpan } from '../../../lib/export/otlp-encoder'
+import { sampleSpan } from '../../helpers/otlp-span'
 import { createPipeline, FLUSH_INTERVAL_MS, type PipelineOptions } from '../../../lib/export/pipeline'
 
 class HeldTransport implements Transport {
@@ -36,21 +37,7 @@ function logger (): { warn: (obj: object, msg: string) => void, lines: Logged[] 
 }
 
 function span (bodyBytes = 0): OtlpSpan {
-  return {
-    traceId: Buffer.alloc(16, 1),
-    spanId: Buffer.alloc(8, 2),
-    parentSpanId: undefined,
-    traceState: '',
-    name: 'monoscope.http',
-    kind: 2,
-    startTime: [1_700_000_000, 0],
-    endTime: [1_700_000_000, 1000],
-    attributes: ['http.request.body', 'A'.repeat(bodyBytes)],
-    events: [],
-    statusCode: 0,
-    statusMessage: '',
-    flags: 0x101
-  }
+  return sampleSpan(['http.request.body', 'A'.repeat(bodyBytes)])
 }
 
 function options (overrides: Partial<PipelineOptions> = {}): PipelineOptions {

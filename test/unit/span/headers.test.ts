@@ -3,25 +3,12 @@ import { ALWAYS_REDACTED_HEADERS, headersToBag, isRedactedHeader, pushRequestHea
 import { REDACTED } from '../../../lib/span/names'
 import { encodeResource, encodeScope, SpanBatch, type AttributeList } from '../../../lib/export/otlp-encoder'
 import { flattenTraceRequest } from '../../helpers/official-protos'
+import { sampleSpan } from '../../helpers/otlp-span'
 
 /** The attributes as the backend reads them: encoded in a span, decoded with the official protos. */
 function asRecord (list: unknown[]): Record<string, unknown> {
   const batch = new SpanBatch(encodeResource([]), encodeScope('test', ''))
-  batch.add({
-    traceId: Buffer.alloc(16, 1),
-    spanId: Buffer.alloc(8, 2),
-    parentSpanId: undefined,
-    traceState: '',
-    name: 'monoscope.http',
-    kind: 2,
-    startTime: [1, 0],
-    endTime: [2, 0],
-    attributes: list as AttributeList,
-    events: [],
-    statusCode: 0,
-    statusMessage: '',
-    flags: 0
-  })
+  batch.add(sampleSpan(list as AttributeList))
   return flattenTraceRequest(batch.finish())[0].attributes
 }
 
