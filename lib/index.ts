@@ -4,12 +4,12 @@ import { createObserveClient } from './outgoing/observe-client'
 import { plugin } from './plugin'
 import { recordOf, RequestFacade } from './request/facade'
 
-/** Records a handled error in the span of `request`, like the Flask guide's `report_error(request, e)`. */
+/** Records a handled error in the span of `request`. */
 function reportError (request: FastifyRequest, error: unknown): void {
   if (request.apitoolkit instanceof RequestFacade) request.apitoolkit.reportError(error)
 }
 
-/** The request's outgoing client with `options` as per-call defaults, like the guide's `observe_request`. */
+/** The request's outgoing client with `options` as per-call defaults. */
 function observeRequest (request: FastifyRequest, options?: ObserveOptions): ObserveClient {
   return createObserveClient(recordOf(request.apitoolkit), options)
 }

@@ -1,4 +1,4 @@
-// `apitoolkit-fastify redact`: the guide's JSON redaction preview. It runs the plugin's own engine, so
+// `apitoolkit-fastify redact`: a preview of JSON redaction. It runs the plugin's own engine, so
 // what it prints is what the span would carry for a JSON body with these paths.
 import { readFile } from 'node:fs/promises'
 import { parseArgs } from 'node:util'
