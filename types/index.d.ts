@@ -25,6 +25,8 @@ declare namespace apitoolkit {
     captureResponseBody?: boolean
     /** Header names redacted in addition to the defaults (authorization, cookie, x-api-key, names with token, secret…). */
     redactHeaders?: string[]
+    /** Query parameter names (case-insensitive) redacted in addition to the defaults (token, api_key, password, signature…). */
+    redactQueryParams?: string[]
     /** JSONPath expressions redacted in request bodies. */
     redactRequestBody?: string[]
     /** JSONPath expressions redacted in response bodies. */

@@ -83,7 +83,7 @@ app.register(apitoolkit, built)
 // The option names, exactly: a new option must be added here (and to the README's table).
 expectType<
   | 'apiKey' | 'serviceName' | 'serviceVersion' | 'tags' | 'debug' | 'captureRequestBody' | 'captureResponseBody'
-  | 'redactHeaders' | 'redactRequestBody' | 'redactResponseBody' | 'otlpEndpoint' | 'maxBodyBytes'
+  | 'redactHeaders' | 'redactQueryParams' | 'redactRequestBody' | 'redactResponseBody' | 'otlpEndpoint' | 'maxBodyBytes'
   | 'monitorOutgoing' | 'ignoreRoutes' | 'maxQueueSize' | 'maxQueueBytes'
 >(null as unknown as keyof ApitoolkitOptions)
 // Each option's type, exactly (an `any` fails these too).
@@ -96,6 +96,7 @@ expectType<boolean>(all.debug)
 expectType<boolean>(all.captureRequestBody)
 expectType<boolean>(all.captureResponseBody)
 expectType<string[]>(all.redactHeaders)
+expectType<string[]>(all.redactQueryParams)
 expectType<string[]>(all.redactRequestBody)
 expectType<string[]>(all.redactResponseBody)
 expectType<string>(all.otlpEndpoint)

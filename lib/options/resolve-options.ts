@@ -1,6 +1,7 @@
 import type { ApitoolkitOptions } from '../../types/index'
 import { compileRedaction, RedactionPathError, type RedactionPlan } from '../redaction'
 import { ALWAYS_REDACTED_HEADERS } from '../span/headers'
+import { ALWAYS_REDACTED_QUERY_PARAMS } from '../span/params'
 
 export const DEFAULT_OTLP_ENDPOINT = 'http://otelcol.apitoolkit.io:4317'
 export const DEFAULT_MAX_BODY_BYTES = 65536
@@ -19,6 +20,8 @@ export interface ResolvedOptions {
   captureResponseBody: boolean
   /** Lower-case names: the defaults plus `redactHeaders`. */
   redactHeaders: ReadonlySet<string>
+  /** Lower-case names: the defaults plus `redactQueryParams`. */
+  redactQueryParams: ReadonlySet<string>
   redactRequestBody: string[]
   redactResponseBody: string[]
   requestPlan: RedactionPlan
@@ -49,6 +52,7 @@ const OPTION_KINDS: Record<keyof ApitoolkitOptions, Kind> = {
   captureRequestBody: 'boolean',
   captureResponseBody: 'boolean',
   redactHeaders: 'string[]',
+  redactQueryParams: 'string[]',
   redactRequestBody: 'path[]',
   redactResponseBody: 'path[]',
   otlpEndpoint: 'string',
@@ -150,6 +154,7 @@ export function resolveOptions (raw: unknown, env: NodeJS.ProcessEnv = process.e
     captureRequestBody: o.captureRequestBody ?? false,
     captureResponseBody: o.captureResponseBody ?? false,
     redactHeaders: new Set([...ALWAYS_REDACTED_HEADERS, ...(o.redactHeaders ?? []).map((h) => h.toLowerCase())]),
+    redactQueryParams: new Set([...ALWAYS_REDACTED_QUERY_PARAMS, ...(o.redactQueryParams ?? []).map((q) => q.toLowerCase())]),
     redactRequestBody: [...redactRequestBody],
     redactResponseBody: [...redactResponseBody],
     requestPlan: compile('redactRequestBody', redactRequestBody),

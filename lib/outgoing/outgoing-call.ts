@@ -1,6 +1,6 @@
 import type { ApitoolkitSpan } from '../span/apitoolkit-span'
 import type { HeaderBag } from '../span/headers'
-import { pathParamsJson, searchParamsJson, wildcardParams } from '../span/params'
+import { pathParamsJson, redactTarget, searchParamsJson, wildcardParams } from '../span/params'
 import type { OutgoingParent } from './outgoing-parent'
 
 /** What is known about an outgoing call when it starts. */
@@ -60,10 +60,10 @@ export function endOutgoingSpan (
   span.end({
     hostName: url.host,
     route: req.urlWildcard ?? url.pathname,
-    target: url.pathname + url.search,
+    target: redactTarget(url.pathname + url.search, settings.redactQueryParams),
     method: req.method,
     status: res.status,
-    queryParams: searchParamsJson(url.search),
+    queryParams: searchParamsJson(url.search, settings.redactQueryParams),
     pathParams: req.urlWildcard === undefined ? pathParamsJson(undefined) : wildcardParams(req.urlWildcard, url.pathname),
     requestBody: req.requestBody,
     responseBody: res.responseBody,

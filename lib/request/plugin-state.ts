@@ -32,7 +32,12 @@ export function createPluginState (
     options,
     sink,
     log,
-    settings: { serviceVersion: options.serviceVersion, tags: options.tags, redactHeaders: options.redactHeaders },
+    settings: {
+      serviceVersion: options.serviceVersion,
+      tags: options.tags,
+      redactHeaders: options.redactHeaders,
+      redactQueryParams: options.redactQueryParams
+    },
     activateContext: hasGlobalProvider || options.monitorOutgoing,
     joinActiveSpan: hasGlobalProvider,
     fail (error, where) {

@@ -5,7 +5,7 @@ import { OUTGOING_PARENT_KEY, type OutgoingParent } from '../outgoing/outgoing-p
 import { ApitoolkitSpan } from '../span/apitoolkit-span'
 import { ConnectionTimeoutError, RequestAbortedError } from '../span/errors'
 import { redactedHeaderValues } from '../span/headers'
-import { hostnameOf, pathParamsJson, queryParamsJson } from '../span/params'
+import { hostnameOf, pathParamsJson, queryParamsJson, redactTarget } from '../span/params'
 import { activeParent, parseTraceparent } from '../span/trace-context'
 import { releaseConnection } from './connection-close'
 import { responseHeadersOf } from './response-headers'
@@ -116,10 +116,10 @@ export class RequestRecord implements OutgoingParent {
     span.end({
       hostName: hostnameOf(request.host),
       route: route ?? '/',
-      target: request.url,
+      target: redactTarget(request.url, settings.redactQueryParams),
       method: request.method,
       status,
-      queryParams: queryParamsJson(request.query),
+      queryParams: queryParamsJson(request.query, settings.redactQueryParams),
       // No route matched: the params are those of Fastify's own catch-all, not the app's.
       pathParams: pathParamsJson(route === undefined ? undefined : request.params),
       requestBody: options.captureRequestBody ? this.requestBody : undefined,

@@ -1,6 +1,6 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 import { ApitoolkitSpan } from '../span/apitoolkit-span'
-import { hostnameOf, pathParamsJson, searchParamsJson } from '../span/params'
+import { hostnameOf, pathParamsJson, redactTarget, searchParamsJson } from '../span/params'
 import { parseTraceparent } from '../span/trace-context'
 import type { PluginState } from './plugin-state'
 
@@ -11,10 +11,10 @@ function recordUnrouted (plugin: PluginState, req: IncomingMessage, res: ServerR
   span.end({
     hostName: hostnameOf(req.headers.host ?? ''),
     route: '/',
-    target,
+    target: redactTarget(target, plugin.settings.redactQueryParams),
     method: req.method ?? '',
     status: res.statusCode,
-    queryParams: searchParamsJson(query < 0 ? '' : target.slice(query)),
+    queryParams: searchParamsJson(query < 0 ? '' : target.slice(query), plugin.settings.redactQueryParams),
     pathParams: pathParamsJson(undefined),
     requestBody: undefined,
     responseBody: undefined,

@@ -31,6 +31,8 @@ export interface SpanSettings {
   serviceVersion: string
   tags: string[]
   redactHeaders: ReadonlySet<string>
+  /** Lower-case query parameter names whose values are replaced by the marker. */
+  redactQueryParams: ReadonlySet<string>
 }
 
 /** One request/response exchange, incoming or outgoing, as the span describes it. */

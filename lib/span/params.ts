@@ -1,24 +1,64 @@
+import { REDACTED } from './names'
+
 const EMPTY_JSON_OBJECT = '{}'
+const WITHHELD = [REDACTED]
+
+/** Query parameters whose values are credentials on every API, by lower-case name. */
+export const ALWAYS_REDACTED_QUERY_PARAMS = [
+  'token', 'access_token', 'refresh_token', 'id_token', 'api_key', 'apikey', 'key', 'password', 'passwd',
+  'secret', 'client_secret', 'code', 'signature', 'sig', 'x-amz-signature', 'x-amz-credential',
+  'x-amz-security-token', 'x-goog-signature', 'awsaccesskeyid'
+]
 
 /** `{"q":["1","2"]}`: every query value as an array of strings, whatever shape the parser gave. */
-export function queryParamsJson (query: unknown): string {
+export function queryParamsJson (query: unknown, redact: ReadonlySet<string>): string {
   if (typeof query !== 'object' || query === null) return EMPTY_JSON_OBJECT
   let out: Record<string, string[]> | undefined
   for (const key in query) {
     const value = (query as Record<string, unknown>)[key]
     if (value === undefined) continue
     out ??= {}
-    out[key] = Array.isArray(value) ? value.map(String) : [typeof value === 'string' ? value : JSON.stringify(value) ?? String(value)]
+    out[key] = redact.has(key.toLowerCase())
+      ? WITHHELD
+      : Array.isArray(value) ? value.map(String) : [typeof value === 'string' ? value : JSON.stringify(value) ?? String(value)]
   }
   return out === undefined ? EMPTY_JSON_OBJECT : JSON.stringify(out)
 }
 
 /** Query parameters of a URL search string, in the same form as `queryParamsJson`. */
-export function searchParamsJson (search: string): string {
+export function searchParamsJson (search: string, redact: ReadonlySet<string>): string {
   if (search === '' || search === '?') return EMPTY_JSON_OBJECT
   const out: Record<string, string[]> = {}
-  new URLSearchParams(search).forEach((value, key) => { (out[key] ??= []).push(value) })
+  new URLSearchParams(search).forEach((value, key) => {
+    if (redact.has(key.toLowerCase())) out[key] = WITHHELD
+    else (out[key] ??= []).push(value)
+  })
   return JSON.stringify(out)
+}
+
+function decodeName (raw: string): string {
+  try {
+    return decodeURIComponent(raw.replace(/\+/g, ' '))
+  } catch {
+    return raw
+  }
+}
+
+/** A path plus query with the values of redacted parameters replaced by the marker; the rest as sent. */
+export function redactTarget (target: string, redact: ReadonlySet<string>): string {
+  const query = target.indexOf('?')
+  if (query < 0) return target
+  const parts = target.slice(query + 1).split('&')
+  let changed = false
+  for (let i = 0; i < parts.length; i++) {
+    const eq = parts[i].indexOf('=')
+    const name = eq < 0 ? parts[i] : parts[i].slice(0, eq)
+    if (name !== '' && redact.has(decodeName(name).toLowerCase())) {
+      parts[i] = `${name}=${REDACTED}`
+      changed = true
+    }
+  }
+  return changed ? `${target.slice(0, query + 1)}${parts.join('&')}` : target
 }
 
 export function pathParamsJson (params: unknown): string {
