@@ -1,4 +1,5 @@
 import { PACKAGE } from '../package-info'
+import { RESOURCE } from '../span/names'
 import type { AttributeList } from './otlp-encoder'
 
 export interface ResourceOptions {
@@ -29,13 +30,13 @@ export function parseResourceAttributes (raw: string | undefined): Array<[string
 /** The resource every span of the plugin carries: the environment's attributes, then the options'. */
 export function resourceAttributes (options: ResourceOptions, env: NodeJS.ProcessEnv): AttributeList {
   const attrs = new Map<string, string>(parseResourceAttributes(env.OTEL_RESOURCE_ATTRIBUTES))
-  const serviceName = options.serviceName !== '' ? options.serviceName : attrs.get('service.name')
-  attrs.set('service.name', serviceName === undefined || serviceName === '' ? 'unknown_service:node' : serviceName)
-  if (options.serviceVersion !== '') attrs.set('service.version', options.serviceVersion)
-  if (options.apiKey !== undefined && options.apiKey !== '') attrs.set('at-project-key', options.apiKey)
-  attrs.set('telemetry.sdk.language', 'nodejs')
-  attrs.set('telemetry.sdk.name', PACKAGE.name)
-  attrs.set('telemetry.sdk.version', PACKAGE.version)
+  const serviceName = options.serviceName !== '' ? options.serviceName : attrs.get(RESOURCE.serviceName)
+  attrs.set(RESOURCE.serviceName, serviceName === undefined || serviceName === '' ? 'unknown_service:node' : serviceName)
+  if (options.serviceVersion !== '') attrs.set(RESOURCE.serviceVersion, options.serviceVersion)
+  if (options.apiKey !== undefined && options.apiKey !== '') attrs.set(RESOURCE.projectKey, options.apiKey)
+  attrs.set(RESOURCE.sdkLanguage, 'nodejs')
+  attrs.set(RESOURCE.sdkName, PACKAGE.name)
+  attrs.set(RESOURCE.sdkVersion, PACKAGE.version)
   const list: Array<AttributeList[number]> = []
   for (const [key, value] of attrs) list.push(key, value)
   return list
@@ -44,5 +45,5 @@ export function resourceAttributes (options: ResourceOptions, env: NodeJS.Proces
 /** Whether the resource names a project: APItoolkit refuses spans without one. */
 export function hasProjectKey (options: ResourceOptions, env: NodeJS.ProcessEnv): boolean {
   if (options.apiKey !== undefined && options.apiKey !== '') return true
-  return parseResourceAttributes(env.OTEL_RESOURCE_ATTRIBUTES).some(([key, value]) => key === 'at-project-key' && value !== '')
+  return parseResourceAttributes(env.OTEL_RESOURCE_ATTRIBUTES).some(([key, value]) => key === RESOURCE.projectKey && value !== '')
 }

@@ -1,5 +1,6 @@
 import type { ApitoolkitSpan } from '../span/apitoolkit-span'
 import type { HeaderBag } from '../span/headers'
+import { STATUS_BAD_GATEWAY, STATUS_CLIENT_CLOSED, STATUS_GATEWAY_TIMEOUT } from '../span/names'
 import { pathParamsJson, redactTarget, searchParamsJson, wildcardParams } from '../span/params'
 import type { OutgoingParent } from './outgoing-parent'
 
@@ -21,10 +22,6 @@ export interface OutgoingResult {
   responseBody: Buffer | undefined
 }
 
-// What a proxy reports for a call that got no response; the backend counts a status outside 100–599 as 200.
-export const STATUS_BAD_GATEWAY = 502
-export const STATUS_GATEWAY_TIMEOUT = 504
-export const STATUS_CLIENT_CLOSED = 499
 
 const TIMEOUT_CODES = new Set(['ETIMEDOUT', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ESOCKETTIMEDOUT'])
 // undici reports a request its caller aborted with this plain Error, whatever reason the caller gave.

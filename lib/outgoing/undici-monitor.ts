@@ -8,7 +8,8 @@ import { isTracingSuppressed } from '@opentelemetry/core'
 import type { ApitoolkitSpan } from '../span/apitoolkit-span'
 import { headersToBag, type HeaderBag } from '../span/headers'
 import { OBSERVED_CALL } from './observe-client'
-import { endOutgoingSpan, noResponseStatus, STATUS_BAD_GATEWAY, STATUS_CLIENT_CLOSED } from './outgoing-call'
+import { STATUS_BAD_GATEWAY, STATUS_CLIENT_CLOSED } from '../span/names'
+import { endOutgoingSpan, noResponseStatus } from './outgoing-call'
 import { parentInContext, type OutgoingParent } from './outgoing-parent'
 
 /** What the monitor reads of undici's request object (undici 5 had headers as one string, 6+ a flat array). */

@@ -5,16 +5,12 @@ import { OUTGOING_PARENT_KEY, type OutgoingParent } from '../outgoing/outgoing-p
 import { ApitoolkitSpan } from '../span/apitoolkit-span'
 import { ConnectionTimeoutError, RequestAbortedError } from '../span/errors'
 import { redactedHeaderValues } from '../span/headers'
+import { STATUS_CLIENT_CLOSED, STATUS_TIMEOUT } from '../span/names'
 import { hostnameOf, pathParamsJson, queryParamsJson, redactTarget } from '../span/params'
 import { activeParent, parseTraceparent } from '../span/trace-context'
 import { releaseConnection } from './connection-close'
 import { responseHeadersOf } from './response-headers'
 import type { PluginState } from './plugin-state'
-
-/** Status for a request the client closed before a response was sent, as proxies report it. */
-export const STATUS_CLIENT_CLOSED = 499
-/** Status for a request the server's connection timeout closed. */
-export const STATUS_TIMEOUT = 408
 
 /** Marks a response body that is exactly the serialized payload Fastify sent. */
 const AS_SENT = Symbol('as sent')

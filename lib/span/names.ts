@@ -37,12 +37,24 @@ export const EXCEPTION_TYPE = 'exception.type'
 export const EXCEPTION_MESSAGE = 'exception.message'
 export const EXCEPTION_STACKTRACE = 'exception.stacktrace'
 
+// Statuses for exchanges that got no ordinary response, as a proxy reports them: the backend counts a
+// status outside 100–599 as 200, so none may be 0.
+/** The client closed the connection before a response was sent (incoming), or the caller aborted (outgoing). */
+export const STATUS_CLIENT_CLOSED = 499
+/** The server's connection timeout closed the connection. */
+export const STATUS_TIMEOUT = 408
+/** An outgoing call's connection failed. */
+export const STATUS_BAD_GATEWAY = 502
+/** An outgoing call timed out. */
+export const STATUS_GATEWAY_TIMEOUT = 504
+
 /** The redaction marker, in every place a value is withheld. */
 export const REDACTED = '[CLIENT_REDACTED]'
 
 /** Resource attributes: who sent the span; the backend files it under the project of `at-project-key`. */
 export const RESOURCE = {
   serviceName: 'service.name',
+  serviceVersion: 'service.version',
   projectKey: 'at-project-key',
   sdkLanguage: 'telemetry.sdk.language',
   sdkName: 'telemetry.sdk.name',
