@@ -27,9 +27,9 @@ const SUCCESS = 0
  * A transport to `url` that honours the standard OTEL_EXPORTER_OTLP_* variables (headers, compression,
  * TLS certificates, timeout) as OpenTelemetry's own trace exporter does.
  */
-export function createGrpcTransport (url: string, timeoutMillis: number): Transport {
+export function createGrpcTransport (url: string, timeoutMillis: number | undefined): Transport {
   const delegate = createOtlpGrpcExportDelegate<EncodedBatch, unknown>(
-    convertLegacyOtlpGrpcOptions({ url, timeoutMillis }, 'TRACES'),
+    convertLegacyOtlpGrpcOptions(timeoutMillis === undefined ? { url } : { url, timeoutMillis }, 'TRACES'),
     {
       serializeRequest: (batch) => batch.bytes,
       deserializeResponse: (data) => ProtobufTraceSerializer.deserializeResponse(data)

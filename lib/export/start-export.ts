@@ -20,7 +20,9 @@ export function startExport (options: ResolvedOptions, log: FastifyBaseLogger, e
     if (toApitoolkit) log.warn({ endpoint: options.otlpEndpoint }, `${msg}: APItoolkit will not accept these spans`)
     else log.info({ endpoint: options.otlpEndpoint }, msg)
   }
-  const transport = createGrpcTransport(options.otlpEndpoint, EXPORT_TIMEOUT_MS)
+  // The standard variables win when set, as for OpenTelemetry's own exporter.
+  const timeoutSet = (env.OTEL_EXPORTER_OTLP_TRACES_TIMEOUT ?? env.OTEL_EXPORTER_OTLP_TIMEOUT ?? '') !== ''
+  const transport = createGrpcTransport(options.otlpEndpoint, timeoutSet ? undefined : EXPORT_TIMEOUT_MS)
   return createPipeline({
     resource: encodeResource(resource),
     scope: encodeScope(SCOPE_NAME, PACKAGE.version),

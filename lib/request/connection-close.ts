@@ -14,7 +14,7 @@ function onClose (this: WatchedSocket): void {
   this[kInFlight] = undefined
   if (record === undefined || record.span.ended) return
   try {
-    record.abort()
+    record.connectionClosed()
   } catch (err) {
     record.plugin.fail(err, 'ending the span of an aborted request')
   }

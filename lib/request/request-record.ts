@@ -68,17 +68,33 @@ export class RequestRecord implements OutgoingParent {
     const type = typeof contentType === 'string' ? contentType : undefined
     if (redactedPayload === undefined) return captureBody(responsePayload, type, responsePlan, maxBodyBytes)
     if (redactedPayload === AS_SENT) {
-      // Fastify serialized the very object redaction left unchanged: valid JSON, not to be parsed again.
-      return typeof responsePayload === 'string' ? captureSerializedJson(responsePayload, maxBodyBytes) : captureBody(responsePayload, type, NO_REDACTION, maxBodyBytes)
+      // Redaction left the object unchanged, but a preSerialization hook added after the plugin may have
+      // reshaped it (an envelope): the paths are applied to what was sent.
+      return captureBody(responsePayload, type, responsePlan, maxBodyBytes)
     }
-    // With a response schema, its serializer, so fields the schema leaves out stay out of the span too.
+    // With a response schema, its serializer, so fields the schema leaves out stay out of the span too;
+    // one that refuses the marker where it wants a number falls back to the redacted copy as it is.
     if (this.reply.routeOptions.schema?.response !== undefined) {
-      const text = this.reply.serialize(redactedPayload)
-      return typeof text === 'string' ? captureSerializedJson(text, maxBodyBytes) : captureBody(text, type, NO_REDACTION, maxBodyBytes)
+      let text: string | ArrayBuffer | Buffer | undefined
+      try {
+        text = this.reply.serialize(redactedPayload)
+      } catch {
+        text = undefined
+      }
+      if (typeof text === 'string') return captureSerializedJson(text, maxBodyBytes)
     }
     // The payload as sent is about the size of its redacted copy: small enough, the native writer is faster.
     const sizeHint = typeof responsePayload === 'string' ? responsePayload.length : undefined
     return captureBody(redactedPayload, type, NO_REDACTION, maxBodyBytes, sizeHint)
+  }
+
+  /**
+   * The connection closed under this request: an abort, unless the response was finished and only the
+   * hooks before the plugin's onResponse are still running (a `Connection: close` answer).
+   */
+  connectionClosed (): void {
+    if (this.reply.raw.writableFinished) this.finish()
+    else this.abort()
   }
 
   /** onRequestAbort: the client left before the response was complete. */

@@ -27,6 +27,8 @@ interface HeaderName {
   lastAttribute: EncodedAttribute | undefined
 }
 
+const COLON = 58
+
 // Header names repeat on every request: their attribute keys are encoded once.
 const MAX_CACHED_NAMES = 1024
 const requestNames = new Map<string, HeaderName>()
@@ -62,7 +64,8 @@ export function headerText (value: string | number | readonly string[]): string 
 function push (out: Attributes, cache: Map<string, HeaderName>, prefix: string, headers: HeaderBag, redact: ReadonlySet<string>): void {
   for (const name in headers) {
     const value = headers[name]
-    if (value === undefined) continue
+    // HTTP/2 pseudo-headers (`:path` carries the query in clear) are not headers the span reports.
+    if (value === undefined || name.charCodeAt(0) === COLON) continue
     const entry = headerName(cache, prefix, name)
     if (entry.secretShaped || redact.has(entry.lower)) {
       out.push(entry.redacted ??= encodeSpanAttribute(entry.key, REDACTED), null)
