@@ -2,7 +2,7 @@
 // itself, an outgoing call. It is a plain record until it ends; then its attributes are gathered in
 // one list and handed to the export pipeline, which encodes them at once.
 import { TraceFlags, type SpanContext } from '@opentelemetry/api'
-import { attributeKey, Base64Text, encodeSpanAttribute, type AttributeList, type EncodedAttribute, type OtlpEvent, type OtlpSpan } from '../export/otlp-encoder'
+import { attributeKey, Base64Text, encodeSpanAttribute, spanFlags, type AttributeList, type EncodedAttribute, type OtlpEvent, type OtlpSpan } from '../export/otlp-encoder'
 import { nowMs, toHrTime } from './clock'
 import { recordError, type RecordedError } from './errors'
 import { pushRequestHeaders, pushResponseHeaders, type HeaderBag } from './headers'
@@ -17,9 +17,6 @@ export const KIND_INTERNAL = 1
 export const KIND_SERVER = 2
 export const KIND_CLIENT = 3
 const STATUS_ERROR = 2
-// W3C flag bits the OTLP span carries: whether the parent's remoteness is known, and whether it is.
-const FLAG_HAS_IS_REMOTE = 0x100
-const FLAG_IS_REMOTE = 0x200
 
 /** Where ended spans go: the export pipeline. */
 export interface SpanSink {
@@ -125,11 +122,10 @@ export class ApitoolkitSpan {
   /** The span of an incoming request, under `parent` when there is one, else the root of a new trace. */
   static incoming (parent: ParentSpan | undefined): ApitoolkitSpan {
     if (parent === undefined) {
-      return new ApitoolkitSpan(newTraceId(), undefined, TraceFlags.SAMPLED, '', FLAG_HAS_IS_REMOTE | TraceFlags.SAMPLED, KIND_SERVER, '', SDK_TYPE_INCOMING)
+      return new ApitoolkitSpan(newTraceId(), undefined, TraceFlags.SAMPLED, '', spanFlags(TraceFlags.SAMPLED, false), KIND_SERVER, '', SDK_TYPE_INCOMING)
     }
-    const flags = FLAG_HAS_IS_REMOTE | (parent.isRemote ? FLAG_IS_REMOTE : 0) | (parent.traceFlags & 0xff)
     return new ApitoolkitSpan(
-      parent.traceId, parent.spanId, parent.traceFlags, parent.traceState, flags,
+      parent.traceId, parent.spanId, parent.traceFlags, parent.traceState, spanFlags(parent.traceFlags, parent.isRemote),
       parent.isServerSpan ? KIND_INTERNAL : KIND_SERVER, '', SDK_TYPE_INCOMING
     )
   }
@@ -137,7 +133,7 @@ export class ApitoolkitSpan {
   /** The span of an outgoing call made while serving this request. */
   outgoing (): ApitoolkitSpan {
     return new ApitoolkitSpan(
-      this.traceId, this.spanId, this.traceFlags, this.traceState, FLAG_HAS_IS_REMOTE | (this.traceFlags & 0xff),
+      this.traceId, this.spanId, this.traceFlags, this.traceState, spanFlags(this.traceFlags, false),
       KIND_CLIENT, this.msgId, SDK_TYPE_OUTGOING
     )
   }
