@@ -1,28 +1,42 @@
 import type { IncomingMessage } from 'node:http'
 import { context } from '@opentelemetry/api'
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks'
-import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction, RouteOptions } from 'fastify'
+import type {
+  FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction, onSendHookHandler, preSerializationHookHandler, preValidationHookHandler, RouteOptions
+} from 'fastify'
 import fp from 'fastify-plugin'
 import type { ApitoolkitOptions, ApitoolkitRequest } from '../types/index'
 import { startExport } from './export/start-export'
-import { ApitoolkitOptionsError, resolveOptions } from './options/resolve-options'
+import { ApitoolkitOptionsError, resolveOptions, type ResolvedOptions } from './options/resolve-options'
 import { startOutgoingMonitor } from './outgoing/undici-monitor'
-import { redactValue } from './redaction'
+import type { CapturePolicy } from './policy/capture-policy'
+import { compileRoutePolicy, policyFor } from './policy/route-policy'
 import { recordOf, RequestFacade, UNTRACED } from './request/facade'
 import { createPluginState, type PluginState } from './request/plugin-state'
 import { RequestRecord } from './request/request-record'
 import { watchUnrouted } from './request/unrouted'
 import { watchConnectionClose } from './request/connection-close'
+import { routeConfigOf } from './request/route-context'
 import { hasGlobalTracerProvider } from './span/trace-context'
 
 type Done = HookHandlerDoneFunction
 
-function isIgnored (ignoreRoutes: ReadonlySet<string>, request: FastifyRequest): boolean {
+function isIgnored (ignoreRoutes: ReadonlySet<string>, request: FastifyRequest, route: string | undefined): boolean {
   if (ignoreRoutes.size === 0) return false
-  const route = request.routeOptions.url
   if (route !== undefined && ignoreRoutes.has(route)) return true
   const query = request.url.indexOf('?')
   return ignoreRoutes.has(query < 0 ? request.url : request.url.slice(0, query))
+}
+
+/** The request's record, or undefined for a request that gets no span (ignored, or its route says so). */
+function startRecord (plugin: PluginState, request: FastifyRequest, reply: FastifyReply): RequestRecord | undefined {
+  const config = routeConfigOf(request)
+  if (isIgnored(plugin.options.ignoreRoutes, request, config.url)) return undefined
+  const policy = policyFor(config, plugin)
+  if (policy === false) return undefined
+  const record = new RequestRecord(plugin, request, reply, policy)
+  if (plugin.options.correlateLogs) request.log = request.log.child(record.logBindings())
+  return record
 }
 
 /** Runs one of the plugin's own steps so that whatever it throws is logged and never reaches the app. */
@@ -47,7 +61,7 @@ function addHooks (app: FastifyInstance, plugin: PluginState): () => IncomingMes
     let record: RequestRecord | undefined
     // try/catch in place rather than guarded(): no closure per request on the two hooks every request runs.
     try {
-      if (!isIgnored(options.ignoreRoutes, request)) record = new RequestRecord(plugin, request, reply)
+      record = startRecord(plugin, request, reply)
     } catch (err) {
       plugin.fail(err, 'starting the span')
     }
@@ -63,36 +77,13 @@ function addHooks (app: FastifyInstance, plugin: PluginState): () => IncomingMes
     else done()
   })
 
-  if (options.captureRequestBody) {
-    // Before validation, which may coerce or strip fields, and before the handler can change the body.
-    app.addHook('preValidation', function apitoolkitPreValidation (request: FastifyRequest, _reply: FastifyReply, done: Done) {
-      const record = recordOf(request.apitoolkit)
-      // try/catch in place rather than guarded(): no closure per request.
-      try {
-        record?.captureRequestBody(request.body)
-      } catch (err) {
-        plugin.fail(err, 'capturing the request body')
-      }
-      done()
-    })
-  }
-
-  if (options.captureResponseBody) {
-    if (!options.responsePlan.empty) {
-      app.addHook('preSerialization', function apitoolkitPreSerialization (request: FastifyRequest, _reply: FastifyReply, payload: unknown, done: (err: null, payload: unknown) => void) {
-        const record = recordOf(request.apitoolkit)
-        try {
-          if (record !== undefined) record.redactPayload(redactValue(options.responsePlan, payload), payload)
-        } catch (err) {
-          plugin.fail(err, 'redacting the response body')
-        }
-        done(null, payload)
-      })
-    }
-    app.addHook('onSend', function apitoolkitOnSend (request: FastifyRequest, _reply: FastifyReply, payload: unknown, done: (err: null, payload: unknown) => void) {
-      recordOf(request.apitoolkit)?.keepResponsePayload(payload)
-      done(null, payload)
-    })
+  // Body hooks run on every request of the app when the plugin's options capture bodies, else only on the
+  // routes whose own config does (added to those routes in onRoute).
+  const bodyHooks = bodyHooksOf(plugin)
+  if (options.captureRequestBody !== false) app.addHook('preValidation', bodyHooks.preValidation)
+  if (options.captureResponseBody !== false) {
+    if (!options.responsePlan.empty) app.addHook('preSerialization', bodyHooks.preSerialization)
+    app.addHook('onSend', bodyHooks.onSend)
   }
 
   app.addHook('onError', function apitoolkitOnError (request: FastifyRequest, _reply: FastifyReply, error: Error, done: Done) {
@@ -130,20 +121,75 @@ function addHooks (app: FastifyInstance, plugin: PluginState): () => IncomingMes
     })
   }
 
-  if (activateContext) {
-    // A handler that runs after the body was read is called from the socket's context, not ours: restore it.
-    app.addHook('onRoute', function apitoolkitOnRoute (route: RouteOptions) {
-      const handler = route.handler
-      route.handler = function apitoolkitHandler (this: FastifyInstance, request: FastifyRequest, reply: FastifyReply) {
-        const ctx = recordOf(request.apitoolkit)?.context
-        // A handler called straight from onRequest's done() (no body to read) already runs in the span's context.
-        return ctx === undefined || context.active() === ctx
-          ? handler.call(this, request, reply)
-          : context.with(ctx, handler, this, request, reply)
-      }
-    })
-  }
+  app.addHook('onRoute', function apitoolkitOnRoute (route: RouteOptions) {
+    const policy = compileRoutePolicy(route, options.policy)
+    if (policy) addRouteBodyHooks(route, policy, options, bodyHooks)
+    if (activateContext) restoreContextInHandler(route)
+  })
   return () => lastSeen
+}
+
+interface BodyHooks {
+  preValidation: preValidationHookHandler
+  preSerialization: preSerializationHookHandler<unknown>
+  onSend: onSendHookHandler<unknown>
+}
+
+function bodyHooksOf (plugin: PluginState): BodyHooks {
+  return {
+    // Before validation, which may coerce or strip fields, and before the handler can change the body.
+    preValidation: function apitoolkitPreValidation (request: FastifyRequest, _reply: FastifyReply, done: Done) {
+      const record = recordOf(request.apitoolkit)
+      // try/catch in place rather than guarded(): no closure per request.
+      try {
+        record?.captureRequestBody(request.body)
+      } catch (err) {
+        plugin.fail(err, 'capturing the request body')
+      }
+      done()
+    },
+    preSerialization: function apitoolkitPreSerialization (request: FastifyRequest, _reply: FastifyReply, payload: unknown, done: (err: null, payload: unknown) => void) {
+      try {
+        recordOf(request.apitoolkit)?.redactPayload(payload)
+      } catch (err) {
+        plugin.fail(err, 'redacting the response body')
+      }
+      done(null, payload)
+    },
+    onSend: function apitoolkitOnSend (request: FastifyRequest, _reply: FastifyReply, payload: unknown, done: (err: null, payload: unknown) => void) {
+      recordOf(request.apitoolkit)?.keepResponsePayload(payload)
+      done(null, payload)
+    }
+  }
+}
+
+function prepend<T> (hooks: T | T[] | undefined, hook: T): T[] {
+  return hooks === undefined ? [hook] : [hook, ...(Array.isArray(hooks) ? hooks : [hooks])]
+}
+
+/** The body hooks a route's own config needs and the app-wide ones do not give it. */
+function addRouteBodyHooks (route: RouteOptions, policy: CapturePolicy, options: ResolvedOptions, hooks: BodyHooks): void {
+  if (policy.captureRequestBody !== false && options.captureRequestBody === false) {
+    route.preValidation = prepend(route.preValidation, hooks.preValidation)
+  }
+  if (policy.captureResponseBody === false) return
+  const appWide = options.captureResponseBody !== false
+  if (!policy.responsePlan.empty && !(appWide && !options.responsePlan.empty)) {
+    route.preSerialization = prepend(route.preSerialization, hooks.preSerialization)
+  }
+  if (!appWide) route.onSend = prepend(route.onSend, hooks.onSend)
+}
+
+/** A handler that runs after the body was read is called from the socket's context, not ours: restore it. */
+function restoreContextInHandler (route: RouteOptions): void {
+  const handler = route.handler
+  route.handler = function apitoolkitHandler (this: FastifyInstance, request: FastifyRequest, reply: FastifyReply) {
+    const ctx = recordOf(request.apitoolkit)?.context
+    // A handler called straight from onRequest's done() (no body to read) already runs in the span's context.
+    return ctx === undefined || context.active() === ctx
+      ? handler.call(this, request, reply)
+      : context.with(ctx, handler, this, request, reply)
+  }
 }
 
 /** Fastify makes an encapsulated context with Object.create(parent); the root has no Fastify prototype. */

@@ -19,10 +19,13 @@ declare namespace apitoolkit {
     tags?: string[]
     /** Log what the plugin does (one line per span) through Fastify's logger, at info level so it shows. */
     debug?: boolean
-    /** Put the request body in the span (base64 of the redacted bytes). */
-    captureRequestBody?: boolean
-    /** Put the response body in the span (base64 of the redacted bytes). */
-    captureResponseBody?: boolean
+    /**
+     * Put the request body in the span (base64 of the redacted bytes); `'errors'`: only for requests that
+     * end with status ≥ 400 or an error.
+     */
+    captureRequestBody?: CaptureMode
+    /** Put the response body in the span; `'errors'`: only for requests that end with status ≥ 400 or an error. */
+    captureResponseBody?: CaptureMode
     /** Header names redacted in addition to the defaults (authorization, cookie, x-api-key, names with token, secret…). */
     redactHeaders?: string[]
     /** Query parameter names (case-insensitive) redacted in addition to the defaults (token, api_key, password, signature…). */
@@ -31,6 +34,20 @@ declare namespace apitoolkit {
     redactRequestBody?: string[]
     /** JSONPath expressions redacted in response bodies. */
     redactResponseBody?: string[]
+    /**
+     * Replace values that look like secrets (card numbers passing Luhn, JWTs, Bearer credentials, private
+     * keys, AWS key ids, GitHub/Stripe/Slack tokens) in bodies, header values and query values. Default true.
+     */
+    redactSecrets?: boolean
+    /**
+     * Share (0 to 1, default 1) of ordinary requests exported, decided from the trace id. Always exported:
+     * status ≥ 500, a recorded error, aborts, timeouts and requests slower than `slowRequestMs`.
+     */
+    sampleRate?: number
+    /** Requests at least this slow (milliseconds, default 1000) are exported whatever `sampleRate` says. */
+    slowRequestMs?: number
+    /** Add `trace_id` and `span_id` to every line logged through `request.log` (default false). */
+    correlateLogs?: boolean
     /** OTLP/gRPC endpoint of the plugin's own exporter. */
     otlpEndpoint?: string
     /** Captured bodies are cut to this many bytes after redaction. */
@@ -43,6 +60,23 @@ declare namespace apitoolkit {
     maxQueueSize?: number
     /** Most encoded bytes waiting for export (default 32 MiB); what does not fit is dropped and counted. */
     maxQueueBytes?: number
+  }
+
+  /** Whether a body is captured: always, never, or only for requests that end with status ≥ 400 or an error. */
+  export type CaptureMode = boolean | 'errors'
+
+  /**
+   * A route's own settings, as `config: { apitoolkit: … }` in its options: `false` for no span, or these.
+   * Lists add to the plugin's; the rest override it. Checked when the route is added.
+   */
+  export interface ApitoolkitRouteOptions {
+    captureRequestBody?: CaptureMode
+    captureResponseBody?: CaptureMode
+    redactHeaders?: string[]
+    redactQueryParams?: string[]
+    redactRequestBody?: string[]
+    redactResponseBody?: string[]
+    sampleRate?: number
   }
 
   /** Per-call options of the outgoing client, on top of the usual fetch init. */
@@ -115,6 +149,9 @@ declare namespace apitoolkit {
 declare module 'fastify' {
   interface FastifyRequest {
     apitoolkit: apitoolkit.ApitoolkitRequest
+  }
+  interface FastifyContextConfig {
+    apitoolkit?: false | apitoolkit.ApitoolkitRouteOptions
   }
 }
 

@@ -68,6 +68,18 @@ expectError(app.register(apitoolkit, { monitorOutgoing: 'yes' }))
 expectError(app.register(apitoolkit, { ignoreRoutes: '/health' }))
 expectError(app.register(apitoolkit, { maxQueueSize: '2048' }))
 expectError(app.register(apitoolkit, { maxQueueBytes: '32mb' }))
+expectError(app.register(apitoolkit, { captureRequestBody: 'error' }))
+expectError(app.register(apitoolkit, { sampleRate: '0.1' }))
+expectError(app.register(apitoolkit, { slowRequestMs: '1s' }))
+expectError(app.register(apitoolkit, { redactSecrets: 'off' }))
+expectError(app.register(apitoolkit, { correlateLogs: 1 }))
+app.register(apitoolkit, { captureRequestBody: 'errors', captureResponseBody: 'errors', sampleRate: 0.1, slowRequestMs: 500, redactSecrets: false, correlateLogs: true })
+
+// A route's own settings, through Fastify's route config. (Fastify infers a route's config type from the
+// literal, so a misspelt name is caught when the route is added, not here.)
+app.get('/health', { config: { apitoolkit: false } }, async () => 'ok')
+app.post('/pay', { config: { apitoolkit: { captureRequestBody: 'errors', redactRequestBody: ['$.card'], sampleRate: 1 } } }, async () => 'ok')
+expectError(app.get('/rate', { config: { apitoolkit: { sampleRate: '1' } } }, async () => 'ok'))
 
 // An unknown name (a typo would silently leak data) does not compile, alone or next to valid options.
 expectError(app.register(apitoolkit, { redactRequestbody: ['$.password'] }))
@@ -84,7 +96,8 @@ app.register(apitoolkit, built)
 expectType<
   | 'apiKey' | 'serviceName' | 'serviceVersion' | 'tags' | 'debug' | 'captureRequestBody' | 'captureResponseBody'
   | 'redactHeaders' | 'redactQueryParams' | 'redactRequestBody' | 'redactResponseBody' | 'otlpEndpoint' | 'maxBodyBytes'
-  | 'monitorOutgoing' | 'ignoreRoutes' | 'maxQueueSize' | 'maxQueueBytes'
+  | 'monitorOutgoing' | 'ignoreRoutes' | 'maxQueueSize' | 'maxQueueBytes' | 'redactSecrets' | 'sampleRate' | 'slowRequestMs'
+  | 'correlateLogs'
 >(null as unknown as keyof ApitoolkitOptions)
 // Each option's type, exactly (an `any` fails these too).
 declare const all: Required<ApitoolkitOptions>
@@ -93,8 +106,12 @@ expectType<string>(all.serviceName)
 expectType<string>(all.serviceVersion)
 expectType<string[]>(all.tags)
 expectType<boolean>(all.debug)
-expectType<boolean>(all.captureRequestBody)
-expectType<boolean>(all.captureResponseBody)
+expectType<boolean | 'errors'>(all.captureRequestBody)
+expectType<boolean | 'errors'>(all.captureResponseBody)
+expectType<boolean>(all.redactSecrets)
+expectType<number>(all.sampleRate)
+expectType<number>(all.slowRequestMs)
+expectType<boolean>(all.correlateLogs)
 expectType<string[]>(all.redactHeaders)
 expectType<string[]>(all.redactQueryParams)
 expectType<string[]>(all.redactRequestBody)

@@ -1,11 +1,16 @@
 import type { ApitoolkitOptions } from '../../types/index'
-import { compileRedaction, RedactionPathError, type RedactionPlan } from '../redaction'
+import { policyOf, type CaptureMode, type CapturePolicy } from '../policy/capture-policy'
+import type { RedactionPlan } from '../redaction'
 import { ALWAYS_REDACTED_HEADERS } from '../span/headers'
 import { ALWAYS_REDACTED_QUERY_PARAMS } from '../span/params'
+import { ApitoolkitOptionsError, checkOptions, compilePaths, show, type Kind } from './option-checks'
+
+export { ApitoolkitOptionsError }
 
 export const DEFAULT_OTLP_ENDPOINT = 'http://otelcol.apitoolkit.io:4317'
 export const DEFAULT_MAX_BODY_BYTES = 65536
 export const DEFAULT_MAX_QUEUE_SIZE = 2048
+export const DEFAULT_SLOW_REQUEST_MS = 1000
 // Spans with 64 KiB bodies are about 180 KB each: this keeps a stalled collector's backlog near 32 MiB.
 export const DEFAULT_MAX_QUEUE_BYTES = 32 * 1024 * 1024
 
@@ -16,8 +21,8 @@ export interface ResolvedOptions {
   serviceVersion: string
   tags: string[]
   debug: boolean
-  captureRequestBody: boolean
-  captureResponseBody: boolean
+  captureRequestBody: CaptureMode
+  captureResponseBody: CaptureMode
   /** Lower-case names: the defaults plus `redactHeaders`. */
   redactHeaders: ReadonlySet<string>
   /** Lower-case names: the defaults plus `redactQueryParams`. */
@@ -26,6 +31,12 @@ export interface ResolvedOptions {
   redactResponseBody: string[]
   requestPlan: RedactionPlan
   responsePlan: RedactionPlan
+  redactSecrets: boolean
+  sampleRate: number
+  slowRequestMs: number
+  correlateLogs: boolean
+  /** What every route captures and keeps unless its own config says otherwise. */
+  policy: CapturePolicy
   otlpEndpoint: string
   maxBodyBytes: number
   monitorOutgoing: boolean
@@ -34,27 +45,22 @@ export interface ResolvedOptions {
   maxQueueBytes: number
 }
 
-export class ApitoolkitOptionsError extends Error {
-  constructor (message: string) {
-    super(`apitoolkit-fastify: ${message}`)
-    this.name = 'ApitoolkitOptionsError'
-  }
-}
-
-type Kind = 'string' | 'boolean' | 'string[]' | 'path[]' | 'positive integer'
-
 const OPTION_KINDS: Record<keyof ApitoolkitOptions, Kind> = {
   apiKey: 'string',
   serviceName: 'string',
   serviceVersion: 'string',
   tags: 'string[]',
   debug: 'boolean',
-  captureRequestBody: 'boolean',
-  captureResponseBody: 'boolean',
+  captureRequestBody: 'capture',
+  captureResponseBody: 'capture',
   redactHeaders: 'string[]',
   redactQueryParams: 'string[]',
   redactRequestBody: 'path[]',
   redactResponseBody: 'path[]',
+  redactSecrets: 'boolean',
+  sampleRate: 'rate',
+  slowRequestMs: 'milliseconds',
+  correlateLogs: 'boolean',
   otlpEndpoint: 'string',
   maxBodyBytes: 'positive integer',
   monitorOutgoing: 'boolean',
@@ -65,46 +71,6 @@ const OPTION_KINDS: Record<keyof ApitoolkitOptions, Kind> = {
 
 // Fastify passes its own register options to the plugin along with ours.
 const FASTIFY_REGISTER_OPTIONS = new Set(['prefix', 'logLevel', 'logSerializers'])
-
-function show (value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value)
-  if (typeof value === 'bigint') return `${value}n`
-  if (Array.isArray(value)) return 'an array'
-  if (value === null) return 'null'
-  if (typeof value === 'object') return 'an object'
-  if (typeof value === 'function') return 'a function'
-  return String(value)
-}
-
-function checkKind (name: string, kind: Kind, value: unknown): void {
-  const fail = (): never => { throw new ApitoolkitOptionsError(`option ${name} must be ${kind === 'path[]' ? 'an array of JSONPath strings' : kind === 'string[]' ? 'an array of strings' : `a ${kind}`}, got ${show(value)}`) }
-  switch (kind) {
-    case 'string': if (typeof value !== 'string') fail(); return
-    case 'boolean': if (typeof value !== 'boolean') fail(); return
-    case 'positive integer': if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0) fail(); return
-    default: {
-      if (!Array.isArray(value)) fail()
-      const items = value as unknown[]
-      // An index loop, not forEach: a hole in a sparse array is not a string either.
-      for (let i = 0; i < items.length; i++) {
-        if (typeof items[i] !== 'string') {
-          throw new ApitoolkitOptionsError(`option ${name}[${i}] must be a string, got ${show(items[i])}`)
-        }
-      }
-    }
-  }
-}
-
-function compile (name: string, paths: string[]): RedactionPlan {
-  try {
-    return compileRedaction(paths)
-  } catch (err) {
-    if (err instanceof RedactionPathError) {
-      throw new ApitoolkitOptionsError(`option ${name}[${paths.indexOf(err.path)}]: ${err.message}`)
-    }
-    throw err
-  }
-}
 
 /**
  * The exporter's endpoint, from the option or the standard variables. It must name its scheme: without
@@ -132,33 +98,41 @@ export function resolveOptions (raw: unknown, env: NodeJS.ProcessEnv = process.e
     throw new ApitoolkitOptionsError(`options must be an object, got ${show(raw)}`)
   }
   const given = raw as Record<string, unknown>
-  for (const name of Object.keys(given)) {
-    if (FASTIFY_REGISTER_OPTIONS.has(name)) continue
-    // Own names only: `constructor` or `toString` must not pass as options through the prototype.
-    const kind = Object.hasOwn(OPTION_KINDS, name) ? OPTION_KINDS[name as keyof ApitoolkitOptions] : undefined
-    if (kind === undefined) {
-      const hint = Object.keys(OPTION_KINDS).find((known) => known.toLowerCase() === name.toLowerCase())
-      throw new ApitoolkitOptionsError(`unknown option ${JSON.stringify(name)}${hint === undefined ? '' : ` (did you mean ${hint}?)`}`)
-    }
-    if (given[name] !== undefined) checkKind(name, kind, given[name])
-  }
+  checkOptions(given, OPTION_KINDS, '', FASTIFY_REGISTER_OPTIONS)
   const o = given as ApitoolkitOptions
-  const redactRequestBody = o.redactRequestBody ?? []
-  const redactResponseBody = o.redactResponseBody ?? []
+  const redactRequestBody = [...(o.redactRequestBody ?? [])]
+  const redactResponseBody = [...(o.redactResponseBody ?? [])]
+  const requestPlan = compilePaths('redactRequestBody', redactRequestBody)
+  const responsePlan = compilePaths('redactResponseBody', redactResponseBody)
+  const capture = {
+    captureRequestBody: o.captureRequestBody ?? false,
+    captureResponseBody: o.captureResponseBody ?? false,
+    sampleRate: o.sampleRate ?? 1
+  }
+  const serviceVersion = o.serviceVersion ?? ''
+  const tags = [...(o.tags ?? [])]
+  const redactHeaders = new Set([...ALWAYS_REDACTED_HEADERS, ...(o.redactHeaders ?? []).map((h) => h.toLowerCase())])
+  const redactQueryParams = new Set([...ALWAYS_REDACTED_QUERY_PARAMS, ...(o.redactQueryParams ?? []).map((q) => q.toLowerCase())])
+  const redactSecrets = o.redactSecrets ?? true
   return {
     apiKey: o.apiKey,
     serviceName: o.serviceName ?? env.OTEL_SERVICE_NAME ?? '',
-    serviceVersion: o.serviceVersion ?? '',
-    tags: [...(o.tags ?? [])],
+    serviceVersion,
+    tags,
     debug: o.debug ?? false,
-    captureRequestBody: o.captureRequestBody ?? false,
-    captureResponseBody: o.captureResponseBody ?? false,
-    redactHeaders: new Set([...ALWAYS_REDACTED_HEADERS, ...(o.redactHeaders ?? []).map((h) => h.toLowerCase())]),
-    redactQueryParams: new Set([...ALWAYS_REDACTED_QUERY_PARAMS, ...(o.redactQueryParams ?? []).map((q) => q.toLowerCase())]),
-    redactRequestBody: [...redactRequestBody],
-    redactResponseBody: [...redactResponseBody],
-    requestPlan: compile('redactRequestBody', redactRequestBody),
-    responsePlan: compile('redactResponseBody', redactResponseBody),
+    ...capture,
+    redactHeaders,
+    redactQueryParams,
+    redactRequestBody,
+    redactResponseBody,
+    requestPlan,
+    responsePlan,
+    redactSecrets,
+    slowRequestMs: o.slowRequestMs ?? DEFAULT_SLOW_REQUEST_MS,
+    correlateLogs: o.correlateLogs ?? false,
+    policy: policyOf(capture, redactRequestBody, requestPlan, redactResponseBody, responsePlan, {
+      serviceVersion, tags, redactHeaders, redactQueryParams, redactSecrets
+    }),
     otlpEndpoint: endpointFrom(o.otlpEndpoint, env),
     maxBodyBytes: o.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
     monitorOutgoing: o.monitorOutgoing ?? false,

@@ -53,7 +53,7 @@ export function endOutgoingSpan (
   span: ApitoolkitSpan, parent: OutgoingParent, req: OutgoingRequest, res: OutgoingResult, redactHeaders: ReadonlySet<string>
 ): void {
   const { url } = req
-  const { settings, sink } = parent.plugin
+  const { settings } = parent.plugin
   span.end({
     hostName: url.host,
     route: req.urlWildcard ?? url.pathname,
@@ -66,5 +66,5 @@ export function endOutgoingSpan (
     responseBody: res.responseBody,
     requestHeaders: req.requestHeaders,
     responseHeaders: res.responseHeaders
-  }, redactHeaders === settings.redactHeaders ? settings : { ...settings, redactHeaders }, sink)
+  }, redactHeaders === settings.redactHeaders ? settings : { ...settings, redactHeaders }, parent.outgoingSink)
 }

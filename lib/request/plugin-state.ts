@@ -32,12 +32,7 @@ export function createPluginState (
     options,
     sink,
     log,
-    settings: {
-      serviceVersion: options.serviceVersion,
-      tags: options.tags,
-      redactHeaders: options.redactHeaders,
-      redactQueryParams: options.redactQueryParams
-    },
+    settings: options.policy.settings,
     activateContext: hasGlobalProvider || options.monitorOutgoing,
     joinActiveSpan: hasGlobalProvider,
     fail (error, where) {

@@ -2,25 +2,46 @@ import { context, trace, type Context } from '@opentelemetry/api'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { captureBody, captureSerializedJson, NO_REDACTION } from '../body/capture-body'
 import { OUTGOING_PARENT_KEY, type OutgoingParent } from '../outgoing/outgoing-parent'
-import { ApitoolkitSpan } from '../span/apitoolkit-span'
+import type { CapturePolicy, CaptureMode } from '../policy/capture-policy'
+import { HeldSpans } from '../policy/held-spans'
+import { sampledByTrace } from '../policy/sampling'
+import { redactValue } from '../redaction'
+import { ApitoolkitSpan, type SpanSink } from '../span/apitoolkit-span'
+import { nowMs } from '../span/clock'
 import { ConnectionTimeoutError, RequestAbortedError } from '../span/errors'
 import { redactedHeaderValues } from '../span/headers'
 import { STATUS_CLIENT_CLOSED, STATUS_TIMEOUT } from '../span/names'
 import { hostnameOf, pathParamsJson, queryParamsJson, redactTarget } from '../span/params'
+import { toHex } from '../span/ids'
 import { activeParent, parseTraceparent } from '../span/trace-context'
 import { releaseConnection } from './connection-close'
 import { responseHeadersOf } from './response-headers'
+import { routeConfigOf } from './route-context'
 import type { PluginState } from './plugin-state'
 
 /** Marks a response body that is exactly the serialized payload Fastify sent. */
 const AS_SENT = Symbol('as sent')
+
+/** Whether a body is captured, knowing whether the request failed (status ≥ 400 or an error). */
+function captures (mode: CaptureMode, failed: boolean): boolean {
+  return mode === true || (mode === 'errors' && failed)
+}
 
 /** The state of one traced request: its span, and what the span will say once the response is sent. */
 export class RequestRecord implements OutgoingParent {
   readonly span: ApitoolkitSpan
   /** The span's context, made active while the request is served, when something can read it. */
   readonly context: Context | undefined
+  /** Kept whatever the outcome: sampled by its trace id. Others are kept only if they end badly or slowly. */
+  readonly sampled: boolean
+  /** Where the request's outgoing spans go: straight to export, or held until the request is decided. */
+  readonly outgoingSink: SpanSink
   requestBody: Buffer | undefined = undefined
+  /**
+   * The parsed request body, by reference, while whether it is captured depends on how the request ends
+   * ('errors' capture, or a request not sampled): no copy and no work until then.
+   */
+  private pendingRequestBody: unknown = undefined
   /** The redacted copy of a serialized payload, or AS_SENT when redaction left it unchanged. */
   private redactedPayload: unknown = undefined
   private responsePayload: unknown = undefined
@@ -28,7 +49,8 @@ export class RequestRecord implements OutgoingParent {
   constructor (
     readonly plugin: PluginState,
     private readonly request: FastifyRequest,
-    private readonly reply: FastifyReply
+    private readonly reply: FastifyReply,
+    readonly policy: CapturePolicy
   ) {
     const headers = request.headers
     if (plugin.activateContext) {
@@ -42,17 +64,36 @@ export class RequestRecord implements OutgoingParent {
       this.span = ApitoolkitSpan.incoming(parseTraceparent(headers.traceparent, headers.tracestate))
       this.context = undefined
     }
+    this.sampled = sampledByTrace(this.span.traceId, policy.sampleBound)
+    this.outgoingSink = this.sampled ? plugin.sink : new HeldSpans(plugin.sink)
+  }
+
+  /** `trace_id` and `span_id` for the request's log lines. */
+  logBindings (): { trace_id: string, span_id: string } {
+    return { trace_id: toHex(this.span.traceId), span_id: toHex(this.span.spanId) }
   }
 
   /** preValidation: the body as parsed, before validation or the handler can change it. */
   captureRequestBody (body: unknown): void {
-    const { requestPlan, maxBodyBytes } = this.plugin.options
-    const length = this.request.headers['content-length']
-    this.requestBody = captureBody(body, this.request.headers['content-type'], requestPlan, maxBodyBytes, length === undefined ? undefined : Number(length))
+    const mode = this.policy.captureRequestBody
+    if (mode === false) return
+    if (mode === true && this.sampled) this.requestBody = this.capturedRequestBody(body)
+    else this.pendingRequestBody = body
   }
 
-  /** preSerialization: the payload object redacted on a copy, before Fastify serializes it. */
-  redactPayload (redacted: unknown, payload: unknown): void {
+  private capturedRequestBody (body: unknown): Buffer | undefined {
+    const headers = this.request.headers
+    const length = headers['content-length']
+    return captureBody(body, headers['content-type'], this.policy.requestPlan, this.plugin.options.maxBodyBytes, length === undefined ? undefined : Number(length))
+  }
+
+  /**
+   * preSerialization: the payload object redacted on a copy, before Fastify serializes it. Only for a
+   * body captured whatever the outcome; one captured depending on it is taken from what was sent.
+   */
+  redactPayload (payload: unknown): void {
+    if (this.policy.captureResponseBody !== true || !this.sampled || this.policy.responsePlan.empty) return
+    const redacted = redactValue(this.policy.responsePlan, payload)
     this.redactedPayload = redacted === payload ? AS_SENT : redacted
   }
 
@@ -61,9 +102,14 @@ export class RequestRecord implements OutgoingParent {
     this.responsePayload = payload
   }
 
+  private pendingBody (): Buffer | undefined {
+    return this.pendingRequestBody === undefined ? undefined : this.capturedRequestBody(this.pendingRequestBody)
+  }
+
   private responseBody (): Buffer | undefined {
     const { responsePayload, redactedPayload } = this
-    const { responsePlan, maxBodyBytes } = this.plugin.options
+    const { responsePlan } = this.policy
+    const { maxBodyBytes } = this.plugin.options
     const contentType = this.reply.getHeader('content-type')
     const type = typeof contentType === 'string' ? contentType : undefined
     if (redactedPayload === undefined) return captureBody(responsePayload, type, responsePlan, maxBodyBytes)
@@ -114,17 +160,30 @@ export class RequestRecord implements OutgoingParent {
     this.finish(raw.headersSent ? raw.statusCode : status)
   }
 
+  /** Whether the span is exported: sampled, or ended with a 5xx, an error (aborts and timeouts are) or slowly. */
+  private isKept (status: number): boolean {
+    return this.sampled || status >= 500 || this.span.errors.length > 0 || nowMs() - this.span.startMs >= this.plugin.options.slowRequestMs
+  }
+
   /** onResponse: gather every attribute and end the span. */
   finish (status: number = this.reply.raw.statusCode): void {
-    const { span, request, reply, plugin } = this
+    const { span, request, reply, plugin, policy } = this
     if (span.ended) return
-    const { options, settings } = plugin
-    const requestHeaders = request.headers
     // First: whatever fails below, a connection closing later must not take this request for an abort.
     releaseConnection(request.raw.socket, this)
+    const kept = this.isKept(status)
+    if (this.outgoingSink instanceof HeldSpans) this.outgoingSink.decide(kept)
+    if (!kept) {
+      span.discard()
+      return
+    }
+    const { options } = plugin
+    const { settings } = policy
+    const requestHeaders = request.headers
+    const failed = status >= 400 || span.errors.length > 0
     const responseHeaders = responseHeadersOf(reply)
     if (span.custom !== undefined) span.withholdValues(redactedHeaderValues(requestHeaders, responseHeaders, settings.redactHeaders))
-    const route = request.routeOptions.url
+    const route = routeConfigOf(request).url
     span.end({
       hostName: hostnameOf(request.host),
       route: route ?? '/',
@@ -134,8 +193,8 @@ export class RequestRecord implements OutgoingParent {
       queryParams: queryParamsJson(request.query, settings.redactQueryParams),
       // No route matched: the params are those of Fastify's own catch-all, not the app's.
       pathParams: pathParamsJson(route === undefined ? undefined : request.params),
-      requestBody: options.captureRequestBody ? this.requestBody : undefined,
-      responseBody: options.captureResponseBody ? this.responseBody() : undefined,
+      requestBody: captures(policy.captureRequestBody, failed) ? this.requestBody ?? this.pendingBody() : undefined,
+      responseBody: captures(policy.captureResponseBody, failed) ? this.responseBody() : undefined,
       requestHeaders,
       responseHeaders
     }, settings, plugin.sink)

@@ -1,4 +1,5 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http'
+import { sampledByTrace } from '../policy/sampling'
 import { ApitoolkitSpan } from '../span/apitoolkit-span'
 import { hostnameOf, pathParamsJson, redactTarget, searchParamsJson } from '../span/params'
 import { parseTraceparent } from '../span/trace-context'
@@ -6,6 +7,8 @@ import type { PluginState } from './plugin-state'
 
 function recordUnrouted (plugin: PluginState, req: IncomingMessage, res: ServerResponse): void {
   const span = ApitoolkitSpan.incoming(parseTraceparent(req.headers.traceparent, req.headers.tracestate))
+  // Answered at once and with no error recorded: sampled like any ordinary request, unless a 5xx.
+  if (res.statusCode < 500 && !sampledByTrace(span.traceId, plugin.options.policy.sampleBound)) return
   const target = req.url ?? '/'
   const query = target.indexOf('?')
   span.end({

@@ -30,6 +30,8 @@ export interface SpanSettings {
   redactHeaders: ReadonlySet<string>
   /** Lower-case query parameter names whose values are replaced by the marker. */
   redactQueryParams: ReadonlySet<string>
+  /** Replace header values, query values and body strings that look like secrets by the marker. */
+  redactSecrets: boolean
 }
 
 /** One request/response exchange, incoming or outgoing, as the span describes it. */
@@ -155,6 +157,11 @@ export class ApitoolkitSpan {
   withholdValues (withheld: ReadonlySet<string>): void {
     if (this.custom === undefined || withheld.size === 0) return
     for (const [name, value] of this.custom) if (typeof value === 'string' && withheld.has(value)) this.custom.set(name, REDACTED)
+  }
+
+  /** Ends the span without exporting it: a request sampling leaves out. */
+  discard (): void {
+    this.ended = true
   }
 
   /** The span's context in the form OpenTelemetry's API makes active. */

@@ -11,9 +11,9 @@ async function register (app: FastifyInstance, options: unknown): Promise<void> 
 }
 
 const cases: Array<[string, unknown, RegExp]> = [
-  ['a wrong type', { captureRequestBody: 'yes' }, /captureRequestBody must be a boolean, got "yes"/],
+  ['a wrong type', { captureRequestBody: 'yes' }, /captureRequestBody must be true, false or 'errors', got "yes"/],
   ['a typo in a redaction option', { redactRequestbody: ['$.password'] }, /unknown option "redactRequestbody" \(did you mean redactRequestBody\?\)/],
-  ['an unknown option', { sampleRate: 0.5 }, /unknown option "sampleRate"/],
+  ['an unknown option', { sampleRatio: 0.5 }, /unknown option "sampleRatio"/],
   ['a non-string header name', { redactHeaders: ['x-key', 42] }, /redactHeaders\[1\] must be a string, got 42/],
   ['a path list that is a string', { redactResponseBody: '$.user.email' }, /redactResponseBody must be an array of JSONPath strings, got "\$\.user\.email"/],
   ['an invalid JSONPath', { redactRequestBody: ['$.ok', '$.users[*'] }, /redactRequestBody\[1\].*\$\.users\[\*/],

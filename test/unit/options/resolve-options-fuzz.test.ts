@@ -13,7 +13,7 @@ import {
 
 // ---- the contract, written down independently of lib/options/ (the documented options and the README's extras)
 
-type Kind = 'string' | 'boolean' | 'string[]' | 'path[]' | 'positive integer'
+type Kind = 'string' | 'boolean' | 'capture' | 'rate' | 'milliseconds' | 'string[]' | 'path[]' | 'positive integer'
 
 const KINDS: Readonly<Record<string, Kind>> = {
   apiKey: 'string',
@@ -22,10 +22,15 @@ const KINDS: Readonly<Record<string, Kind>> = {
   otlpEndpoint: 'string',
   tags: 'string[]',
   debug: 'boolean',
-  captureRequestBody: 'boolean',
-  captureResponseBody: 'boolean',
+  captureRequestBody: 'capture',
+  captureResponseBody: 'capture',
   monitorOutgoing: 'boolean',
+  redactSecrets: 'boolean',
+  correlateLogs: 'boolean',
+  sampleRate: 'rate',
+  slowRequestMs: 'milliseconds',
   redactHeaders: 'string[]',
+  redactQueryParams: 'string[]',
   ignoreRoutes: 'string[]',
   redactRequestBody: 'path[]',
   redactResponseBody: 'path[]',
@@ -49,6 +54,9 @@ function hasKind (kind: Kind, value: unknown): boolean {
   switch (kind) {
     case 'string': return typeof value === 'string'
     case 'boolean': return typeof value === 'boolean'
+    case 'capture': return typeof value === 'boolean' || value === 'errors'
+    case 'rate': return typeof value === 'number' && value >= 0 && value <= 1
+    case 'milliseconds': return typeof value === 'number' && Number.isFinite(value) && value >= 0
     case 'positive integer': return typeof value === 'number' && Number.isSafeInteger(value) && value > 0
     default: {
       if (!Array.isArray(value)) return false
@@ -165,6 +173,9 @@ function validValueArb (name: string, endpointArb: fc.Arbitrary<string>): fc.Arb
   switch (KINDS[name]) {
     case 'string': return fc.string({ maxLength: 12 })
     case 'boolean': return fc.boolean()
+    case 'capture': return fc.constantFrom(true, false, 'errors')
+    case 'rate': return fc.double({ min: 0, max: 1, noNaN: true })
+    case 'milliseconds': return fc.oneof(fc.nat(), fc.double({ min: 0, max: 1e9, noNaN: true }))
     case 'positive integer': return fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER })
     case 'string[]': return fc.array(fc.oneof(fc.string({ maxLength: 12 }), fc.constantFrom('Authorization', 'X-API-Key', 'x-secret')), { maxLength: 4 })
     default: return fc.array(anyPathArb, { maxLength: 4 })

@@ -16,9 +16,9 @@ function refusal (raw: unknown, env: NodeJS.ProcessEnv = {}): unknown {
 }
 
 const REFUSED: Array<[string, unknown, RegExp]> = [
-  ['a wrong type', { captureRequestBody: 'yes' }, /^apitoolkit-fastify: option captureRequestBody must be a boolean, got "yes"$/],
+  ['a wrong type', { captureRequestBody: 'yes' }, /^apitoolkit-fastify: option captureRequestBody must be true, false or 'errors', got "yes"$/],
   ['a typo in a redaction option', { redactRequestbody: ['$.password'] }, /unknown option "redactRequestbody" \(did you mean redactRequestBody\?\)/],
-  ['an unknown option', { sampleRate: 0.5 }, /unknown option "sampleRate"$/],
+  ['an unknown option', { sampleRatio: 0.5 }, /unknown option "sampleRatio"$/],
   ['a non-string header name', { redactHeaders: ['x-key', 42] }, /option redactHeaders\[1\] must be a string, got 42/],
   ['a path list that is a string', { redactResponseBody: '$.user.email' }, /redactResponseBody must be an array of JSONPath strings, got "\$\.user\.email"/],
   ['an invalid JSONPath', { redactRequestBody: ['$.ok', '$.users[*'] }, /redactRequestBody\[1\].*\$\.users\[\*/],
@@ -33,7 +33,16 @@ const REFUSED: Array<[string, unknown, RegExp]> = [
   ['an infinite maxQueueBytes', { maxQueueBytes: Infinity }, /maxQueueBytes must be a positive integer, got Infinity/],
   ['a string maxQueueBytes', { maxQueueBytes: '32mb' }, /maxQueueBytes must be a positive integer, got "32mb"/],
   ['tags that are not a list', { tags: 'prod' }, /tags must be an array of strings, got "prod"/],
-  ['options that are not an object', 'verbose', /options must be an object, got "verbose"/]
+  ['options that are not an object', 'verbose', /options must be an object, got "verbose"/],
+  ['a capture mode other than errors', { captureResponseBody: 'error' }, /option captureResponseBody must be true, false or 'errors', got "error"/],
+  ['a sample rate above 1', { sampleRate: 1.5 }, /option sampleRate must be a number from 0 to 1, got 1\.5/],
+  ['a negative sample rate', { sampleRate: -0.1 }, /option sampleRate must be a number from 0 to 1, got -0\.1/],
+  ['a NaN sample rate', { sampleRate: NaN }, /option sampleRate must be a number from 0 to 1, got NaN/],
+  ['a sample rate as a string', { sampleRate: '0.5' }, /option sampleRate must be a number from 0 to 1, got "0\.5"/],
+  ['a negative slowRequestMs', { slowRequestMs: -1 }, /option slowRequestMs must be a number of milliseconds, 0 or more, got -1/],
+  ['an infinite slowRequestMs', { slowRequestMs: Infinity }, /option slowRequestMs must be a number of milliseconds, 0 or more, got Infinity/],
+  ['a redactSecrets that is not a boolean', { redactSecrets: 'off' }, /option redactSecrets must be a boolean, got "off"/],
+  ['a correlateLogs that is not a boolean', { correlateLogs: 1 }, /option correlateLogs must be a boolean, got 1/]
 ]
 
 for (const [what, options, message] of REFUSED) {
@@ -43,6 +52,25 @@ for (const [what, options, message] of REFUSED) {
     t.match((err as Error | undefined)?.message, message)
   })
 }
+
+test('capture policy defaults: no bodies, every request kept, slow from 1 s, secrets redacted, logs untouched', async (t) => {
+  const r = resolveOptions({}, {})
+  t.equal(r.captureRequestBody, false)
+  t.equal(r.captureResponseBody, false)
+  t.equal(r.sampleRate, 1)
+  t.equal(r.slowRequestMs, 1000)
+  t.equal(r.redactSecrets, true)
+  t.equal(r.correlateLogs, false)
+  t.equal(r.policy.sampleRate, 1)
+  t.equal(r.policy.settings.redactSecrets, true)
+  const given = resolveOptions({ captureRequestBody: 'errors', captureResponseBody: true, sampleRate: 0, slowRequestMs: 0, redactSecrets: false, correlateLogs: true }, {})
+  t.equal(given.policy.captureRequestBody, 'errors')
+  t.equal(given.policy.captureResponseBody, true)
+  t.equal(given.policy.sampleRate, 0)
+  t.equal(given.slowRequestMs, 0)
+  t.equal(given.policy.settings.redactSecrets, false)
+  t.equal(given.correlateLogs, true)
+})
 
 test('the queue bounds: maxQueueSize and maxQueueBytes as given, else 2048 spans and 32 MiB', async (t) => {
   const defaults = resolveOptions({}, {})
