@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http'
 import { context } from '@opentelemetry/api'
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks'
 import type {
-  FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction, onSendHookHandler, preSerializationHookHandler, preValidationHookHandler, RouteOptions
+  FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction, onSendHookHandler, preValidationHookHandler, RouteOptions
 } from 'fastify'
 import fp from 'fastify-plugin'
 import type { ApitoolkitOptions, ApitoolkitRequest } from '../types/index'
@@ -81,10 +81,7 @@ function addHooks (app: FastifyInstance, plugin: PluginState): () => IncomingMes
   // routes whose own config does (added to those routes in onRoute).
   const bodyHooks = bodyHooksOf(plugin)
   if (options.captureRequestBody !== false) app.addHook('preValidation', bodyHooks.preValidation)
-  if (options.captureResponseBody !== false) {
-    if (!options.responsePlan.empty) app.addHook('preSerialization', bodyHooks.preSerialization)
-    app.addHook('onSend', bodyHooks.onSend)
-  }
+  if (options.captureResponseBody !== false) app.addHook('onSend', bodyHooks.onSend)
 
   app.addHook('onError', function apitoolkitOnError (request: FastifyRequest, _reply: FastifyReply, error: Error, done: Done) {
     const record = recordOf(request.apitoolkit)
@@ -131,7 +128,6 @@ function addHooks (app: FastifyInstance, plugin: PluginState): () => IncomingMes
 
 interface BodyHooks {
   preValidation: preValidationHookHandler
-  preSerialization: preSerializationHookHandler<unknown>
   onSend: onSendHookHandler<unknown>
 }
 
@@ -147,14 +143,6 @@ function bodyHooksOf (plugin: PluginState): BodyHooks {
         plugin.fail(err, 'capturing the request body')
       }
       done()
-    },
-    preSerialization: function apitoolkitPreSerialization (request: FastifyRequest, _reply: FastifyReply, payload: unknown, done: (err: null, payload: unknown) => void) {
-      try {
-        recordOf(request.apitoolkit)?.redactPayload(payload)
-      } catch (err) {
-        plugin.fail(err, 'redacting the response body')
-      }
-      done(null, payload)
     },
     onSend: function apitoolkitOnSend (request: FastifyRequest, _reply: FastifyReply, payload: unknown, done: (err: null, payload: unknown) => void) {
       recordOf(request.apitoolkit)?.keepResponsePayload(payload)
@@ -172,12 +160,9 @@ function addRouteBodyHooks (route: RouteOptions, policy: CapturePolicy, options:
   if (policy.captureRequestBody !== false && options.captureRequestBody === false) {
     route.preValidation = prepend(route.preValidation, hooks.preValidation)
   }
-  if (policy.captureResponseBody === false) return
-  const appWide = options.captureResponseBody !== false
-  if (!policy.responsePlan.empty && !(appWide && !options.responsePlan.empty)) {
-    route.preSerialization = prepend(route.preSerialization, hooks.preSerialization)
+  if (policy.captureResponseBody !== false && options.captureResponseBody === false) {
+    route.onSend = prepend(route.onSend, hooks.onSend)
   }
-  if (!appWide) route.onSend = prepend(route.onSend, hooks.onSend)
 }
 
 /** A handler that runs after the body was read is called from the socket's context, not ours: restore it. */

@@ -64,16 +64,6 @@ function captureJsonText (text: string, plan: RedactionPlan, maxBytes: number): 
   return cut === null ? NOT_JSON : cut
 }
 
-/**
- * JSON text Fastify's own serializer wrote from a value: known to parse, so it is not parsed again; kept
- * as it is when it fits, else cut structurally.
- */
-export function captureSerializedJson (text: string, maxBytes: number): CapturedBody {
-  if (text === '') return undefined
-  if (text.length * 3 <= maxBytes || Buffer.byteLength(text, 'utf8') <= maxBytes) return Buffer.from(text, 'utf8')
-  return cutJsonText(text, maxBytes) ?? undefined
-}
-
 /** Text that is not JSON: a JSON string of it while nothing is to be redacted, else the marker. */
 function captureOtherText (text: string, plan: RedactionPlan, maxBytes: number): CapturedBody {
   if (!plan.empty) return redactedBody(maxBytes)

@@ -1,11 +1,10 @@
 import { context, trace, type Context } from '@opentelemetry/api'
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import { captureBody, captureSerializedJson, NO_REDACTION } from '../body/capture-body'
+import { captureBody } from '../body/capture-body'
 import { OUTGOING_PARENT_KEY, type OutgoingParent } from '../outgoing/outgoing-parent'
 import type { CapturePolicy, CaptureMode } from '../policy/capture-policy'
 import { HeldSpans } from '../policy/held-spans'
 import { sampledByTrace } from '../policy/sampling'
-import { redactValue } from '../redaction'
 import { ApitoolkitSpan, type SpanSink } from '../span/apitoolkit-span'
 import { nowMs } from '../span/clock'
 import { ConnectionTimeoutError, RequestAbortedError } from '../span/errors'
@@ -18,9 +17,6 @@ import { releaseConnection } from './connection-close'
 import { responseHeadersOf } from './response-headers'
 import { routeConfigOf } from './route-context'
 import type { PluginState } from './plugin-state'
-
-/** Marks a response body that is exactly the serialized payload Fastify sent. */
-const AS_SENT = Symbol('as sent')
 
 /** Whether a body is captured, knowing whether the request failed (status ≥ 400 or an error). */
 function captures (mode: CaptureMode, failed: boolean): boolean {
@@ -42,8 +38,7 @@ export class RequestRecord implements OutgoingParent {
    * ('errors' capture, or a request not sampled): no copy and no work until then.
    */
   private pendingRequestBody: unknown = undefined
-  /** The redacted copy of a serialized payload, or AS_SENT when redaction left it unchanged. */
-  private redactedPayload: unknown = undefined
+  /** The response as sent (onSend): serialized text, bytes or a stream. */
   private responsePayload: unknown = undefined
 
   constructor (
@@ -87,16 +82,6 @@ export class RequestRecord implements OutgoingParent {
     return captureBody(body, headers['content-type'], this.policy.requestPlan, this.plugin.options.maxBodyBytes, length === undefined ? undefined : Number(length))
   }
 
-  /**
-   * preSerialization: the payload object redacted on a copy, before Fastify serializes it. Only for a
-   * body captured whatever the outcome; one captured depending on it is taken from what was sent.
-   */
-  redactPayload (payload: unknown): void {
-    if (this.policy.captureResponseBody !== true || !this.sampled || this.policy.responsePlan.empty) return
-    const redacted = redactValue(this.policy.responsePlan, payload)
-    this.redactedPayload = redacted === payload ? AS_SENT : redacted
-  }
-
   /** onSend: keep a reference; the bytes are worked out once the response is sent. */
   keepResponsePayload (payload: unknown): void {
     this.responsePayload = payload
@@ -106,32 +91,13 @@ export class RequestRecord implements OutgoingParent {
     return this.pendingRequestBody === undefined ? undefined : this.capturedRequestBody(this.pendingRequestBody)
   }
 
+  /**
+   * The response body from what was sent, its paths applied to that: whatever a hook after the plugin or
+   * a response schema made of the payload, the span holds what the client got, redacted.
+   */
   private responseBody (): Buffer | undefined {
-    const { responsePayload, redactedPayload } = this
-    const { responsePlan } = this.policy
-    const { maxBodyBytes } = this.plugin.options
     const contentType = this.reply.getHeader('content-type')
-    const type = typeof contentType === 'string' ? contentType : undefined
-    if (redactedPayload === undefined) return captureBody(responsePayload, type, responsePlan, maxBodyBytes)
-    if (redactedPayload === AS_SENT) {
-      // Redaction left the object unchanged, but a preSerialization hook added after the plugin may have
-      // reshaped it (an envelope): the paths are applied to what was sent.
-      return captureBody(responsePayload, type, responsePlan, maxBodyBytes)
-    }
-    // With a response schema, its serializer, so fields the schema leaves out stay out of the span too;
-    // one that refuses the marker where it wants a number falls back to the redacted copy as it is.
-    if (this.reply.routeOptions.schema?.response !== undefined) {
-      let text: string | ArrayBuffer | Buffer | undefined
-      try {
-        text = this.reply.serialize(redactedPayload)
-      } catch {
-        text = undefined
-      }
-      if (typeof text === 'string') return captureSerializedJson(text, maxBodyBytes)
-    }
-    // The payload as sent is about the size of its redacted copy: small enough, the native writer is faster.
-    const sizeHint = typeof responsePayload === 'string' ? responsePayload.length : undefined
-    return captureBody(redactedPayload, type, NO_REDACTION, maxBodyBytes, sizeHint)
+    return captureBody(this.responsePayload, typeof contentType === 'string' ? contentType : undefined, this.policy.responsePlan, this.plugin.options.maxBodyBytes)
   }
 
   /**
