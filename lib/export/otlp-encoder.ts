@@ -398,6 +398,8 @@ export class SpanBatch {
   private readonly scope: Buffer
   private readonly spansStart: number
   private spans = 0
+  /** Where the last span added starts, so it can be taken back. */
+  private lastStart = -1
 
   /**
    * `resource` and `scope` as `encodeResource` and `encodeScope` make them; room for `capacity` bytes of
@@ -419,7 +421,16 @@ export class SpanBatch {
       this.w.pos = start
       throw err
     }
+    this.lastStart = start
     this.spans++
+  }
+
+  /** Takes back the span just added, as if it had never been. */
+  removeLast (): void {
+    if (this.lastStart < 0) throw new Error('no span to take back')
+    this.w.pos = this.lastStart
+    this.lastStart = -1
+    this.spans--
   }
 
   get count (): number {

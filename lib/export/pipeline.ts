@@ -30,6 +30,9 @@ const MAX_BATCH_SPANS = 512
 // Spans with 64 KiB bodies are about 180 KB: a batch sent at 1 MiB stays well under the 4 MiB a
 // collector accepts per request by default.
 const MAX_BATCH_BYTES = 1024 * 1024
+// No export request may pass the 4 MiB a collector accepts (with room for gRPC's framing): a span that
+// would take its batch past it goes in a batch of its own, and one that is over it alone is dropped.
+const MAX_REQUEST_BYTES = 4 * 1024 * 1024 - 64 * 1024
 export const CLOSE_TIMEOUT_MS = 6000
 const DROP_LOG_INTERVAL_MS = 10_000
 
@@ -45,6 +48,9 @@ class ExportPipeline implements Pipeline {
   private failed = 0
   private lastLog = 0
   private idle: Array<() => void> = []
+  private closed = false
+  /** Spans ended after close. */
+  private late = 0
   private readonly timer: NodeJS.Timeout
 
   constructor (private readonly options: PipelineOptions, private readonly transport: Transport, private readonly log: PipelineLogger) {
@@ -56,6 +62,12 @@ class ExportPipeline implements Pipeline {
   }
 
   submit (span: OtlpSpan): void {
+    if (this.closed) {
+      // An outgoing call or a request that outlived app.close(): the exporter is stopped.
+      this.dropped++
+      if (this.late++ % 1000 === 0) this.log.warn({ droppedSpans: this.late }, 'apitoolkit-fastify: a span ended after app.close() and was not sent')
+      return
+    }
     const { maxQueueSize, maxQueueBytes } = this.options
     if (this.waitingSpans >= maxQueueSize || this.waitingBytes >= maxQueueBytes) {
       this.dropped++
@@ -66,6 +78,17 @@ class ExportPipeline implements Pipeline {
     const batch = this.open ??= new SpanBatch(this.options.resource, this.options.scope, this.lastBatchBytes)
     const before = batch.byteLength
     batch.add(span)
+    if (batch.byteLength > MAX_REQUEST_BYTES) {
+      batch.removeLast()
+      if (batch.count > 0) {
+        this.flush()
+        this.submit(span)
+      } else {
+        this.dropped++
+        this.maybeLog(new Error('a span larger than a collector accepts in one export request (4 MiB) was dropped: lower maxBodyBytes'))
+      }
+      return
+    }
     const added = batch.byteLength - before
     this.waitingSpans++
     this.openBytes += added
@@ -104,6 +127,7 @@ class ExportPipeline implements Pipeline {
   async close (): Promise<void> {
     clearInterval(this.timer)
     this.flush()
+    this.closed = true
     const settled = this.inFlight === 0 ? Promise.resolve() : new Promise<void>((resolve) => { this.idle.push(resolve) })
     await withTimeout(settled, CLOSE_TIMEOUT_MS)
     await withTimeout(this.transport.shutdown(), 1000)

@@ -393,6 +393,21 @@ t.test('byteLength is, after each span added, the length finish would give', asy
   t.ok(sizes.every((size, i) => i === 0 || size >= sizes[i - 1]), 'each longer span adds more')
 })
 
+t.test('a span taken back leaves the batch byte for byte as if it had never been added', async (t) => {
+  const make = (): SpanBatch => new SpanBatch(encodeResource(['service.name', 'svc']), encodeScope('scope', ''), 0)
+  const taken = make()
+  const plain = make()
+  for (const batch of [taken, plain]) batch.add(sampleSpan(['http.target', '/a']))
+  taken.add(sampleSpan(['http.target', 'x'.repeat(5000)]))
+  taken.removeLast()
+  t.equal(taken.count, 1)
+  t.equal(taken.byteLength, plain.byteLength)
+  t.throws(() => { taken.removeLast() }, /no span to take back/, 'only the span just added')
+  taken.add(sampleSpan(['http.target', '/b']))
+  plain.add(sampleSpan(['http.target', '/b']))
+  t.ok(taken.finish().equals(plain.finish()))
+})
+
 t.test('an empty batch is a request carrying the resource and the scope, with no span', async (t) => {
   const resource = encodeResource([attributeKey('service.name'), 'svc', 'n', 7])
   const spanBatch = new SpanBatch(resource, encodeScope('apitoolkit-fastify', '0.1.0'))
