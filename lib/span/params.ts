@@ -44,13 +44,25 @@ function decodeName (raw: string): string {
   }
 }
 
-/** A path plus query with the values of redacted parameters replaced by the marker; the rest as sent. */
+/** Where the query starts: at the first `?`, or `;` for apps that read it as one (useSemicolonDelimiter). */
+function queryStart (target: string): number {
+  const question = target.indexOf('?')
+  const semicolon = target.indexOf(';')
+  return semicolon < 0 || (question >= 0 && question < semicolon) ? question : semicolon
+}
+
+/**
+ * A path plus query with the values of redacted parameters replaced by the marker; the rest as sent.
+ * Parameters are cut at `&`, and at `;` and `?` too, so a credential is redacted whichever way the app
+ * splits its query.
+ */
 export function redactTarget (target: string, redact: ReadonlySet<string>): string {
-  const query = target.indexOf('?')
+  const query = queryStart(target)
   if (query < 0) return target
-  const parts = target.slice(query + 1).split('&')
+  const parts = target.slice(query + 1).split(/([&;?])/)
   let changed = false
-  for (let i = 0; i < parts.length; i++) {
+  // Even indexes are parameters, odd ones the delimiters between them.
+  for (let i = 0; i < parts.length; i += 2) {
     const eq = parts[i].indexOf('=')
     const name = eq < 0 ? parts[i] : parts[i].slice(0, eq)
     if (name !== '' && redact.has(decodeName(name).toLowerCase())) {
@@ -58,7 +70,7 @@ export function redactTarget (target: string, redact: ReadonlySet<string>): stri
       changed = true
     }
   }
-  return changed ? `${target.slice(0, query + 1)}${parts.join('&')}` : target
+  return changed ? `${target.slice(0, query + 1)}${parts.join('')}` : target
 }
 
 export function pathParamsJson (params: unknown): string {

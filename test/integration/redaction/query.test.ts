@@ -24,3 +24,16 @@ test('?token=…&q=1: the token is withheld in http.target and query_params, inc
   t.same(JSON.parse(String(outgoing?.attributes['http.request.query_params'])), { token: ['[CLIENT_REDACTED]'], q: ['1'], Tenant: ['[CLIENT_REDACTED]'] })
   for (const span of spans) t.notMatch(JSON.stringify(span.attributes), /s3cr3tTok|tenant-xyz/, 'the values are nowhere in the span')
 })
+
+test('an app that reads ; as the query delimiter (useSemicolonDelimiter): the token is withheld there too', async (t) => {
+  const h = await startHarness(t, (app) => {
+    app.get('/search', async (request) => ({ query: request.query }))
+  }, {}, { useSemicolonDelimiter: true })
+  const res = await fetch(`${h.url}/search;token=s3cr3tTok&q=1`, { headers: { 'x-test-id': 'semi' } })
+  t.same(await res.json(), { query: { token: 's3cr3tTok', q: '1' } }, 'the app reads the query after ;')
+  const span = spanFor(await h.closeApp(), 'semi')
+  t.equal(span.attributes['http.route'], '/search')
+  t.equal(span.attributes['http.target'], '/search;token=[CLIENT_REDACTED]&q=1')
+  t.same(JSON.parse(String(span.attributes['http.request.query_params'])), { token: ['[CLIENT_REDACTED]'], q: ['1'] })
+  t.notMatch(JSON.stringify(span.attributes), /s3cr3tTok/)
+})

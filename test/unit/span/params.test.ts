@@ -30,6 +30,10 @@ test('query values are redacted by name, case-insensitively, in the target and i
   t.equal(redactTarget('/a?Token=abc&API_KEY=k&q=1&empty', DEFAULTS), '/a?Token=[CLIENT_REDACTED]&API_KEY=[CLIENT_REDACTED]&q=1&empty')
   t.equal(redactTarget('/a?x%2Damz%2Dsignature=s&sig', DEFAULTS), '/a?x%2Damz%2Dsignature=[CLIENT_REDACTED]&sig=[CLIENT_REDACTED]', 'encoded names and names without a value')
   t.equal(redactTarget('/a?q=token', DEFAULTS), '/a?q=token', 'a value is not a name')
+  t.equal(redactTarget('/a;token=abc;q=1', DEFAULTS), '/a;token=[CLIENT_REDACTED];q=1', 'a query after ; (useSemicolonDelimiter)')
+  t.equal(redactTarget('/a;v=1?token=abc&q=1', DEFAULTS), '/a;v=1?token=[CLIENT_REDACTED]&q=1', 'a ; before the ?')
+  t.equal(redactTarget('/a?q=1;token=abc', DEFAULTS), '/a?q=1;token=[CLIENT_REDACTED]', 'a ; inside the query')
+  t.equal(redactTarget('/a;b', DEFAULTS), '/a;b', 'nothing to redact: the target as it came')
   t.equal(redactTarget('/no-query', DEFAULTS), '/no-query')
   const target = '/same?q=1'
   t.equal(redactTarget(target, DEFAULTS), target, 'nothing to redact: the very same string')
