@@ -3,14 +3,12 @@
 // diagnostics channels; the request object carries origin, path, method, headers and `addHeader`.
 // Bodies are not visible there, so these spans record none.
 import { subscribe, unsubscribe } from 'node:diagnostics_channel'
-import { context, type Context } from '@opentelemetry/api'
-import { isTracingSuppressed } from '@opentelemetry/core'
+import { context } from '@opentelemetry/api'
 import type { ApitoolkitSpan } from '../span/apitoolkit-span'
 import { headersToBag, type HeaderBag } from '../span/headers'
-import { OBSERVED_CALL } from './observe-client'
 import { STATUS_BAD_GATEWAY, STATUS_CLIENT_CLOSED } from '../span/names'
 import { endOutgoingSpan, noResponseStatus } from './outgoing-call'
-import { parentInContext, type OutgoingParent } from './outgoing-parent'
+import { recordingParent, type OutgoingParent } from './outgoing-parent'
 
 /** What the monitor reads of undici's request object (undici 5 had headers as one string, 6+ a flat array). */
 interface UndiciRequest {
@@ -35,15 +33,6 @@ interface Pending {
 
 // Keyed by undici's request object, so a request that never completes is simply collected.
 const pending = new WeakMap<object, Pending>()
-
-/** The request the call is made for; undefined when it is not to be recorded. */
-function recordingParent (active: Context): OutgoingParent | undefined {
-  // Exporters suppress tracing while they send; observe calls already have their span.
-  if (isTracingSuppressed(active) || active.getValue(OBSERVED_CALL) !== undefined) return undefined
-  const parent = parentInContext(active)
-  // Another app's plugin may have the monitor off: the subscription is per process.
-  return parent?.plugin.options.monitorOutgoing === true ? parent : undefined
-}
 
 /** Calls `fn(name, value)` for each header of undici's raw forms: `[k, v, k, v]` arrays, or `k: v\r\n` text. */
 function forEachRawHeader (raw: unknown, fn: (name: string, value: string) => void): void {
