@@ -1,5 +1,6 @@
 import type { ApitoolkitOptions } from '../../types/index'
 import { compileRedaction, RedactionPathError, type RedactionPlan } from '../redaction'
+import { compileUrlWildcards, UrlWildcardError, type UrlWildcards } from '../outgoing/url-wildcards'
 import { ALWAYS_REDACTED_HEADERS } from '../span/headers'
 import { ALWAYS_REDACTED_QUERY_PARAMS } from '../span/params'
 
@@ -29,6 +30,8 @@ export interface ResolvedOptions {
   otlpEndpoint: string
   maxBodyBytes: number
   monitorOutgoing: boolean
+  /** Route templates outgoing calls are filed under when no `urlWildcard` is given. */
+  outgoingWildcards: UrlWildcards
   ignoreRoutes: ReadonlySet<string>
   maxQueueSize: number
   maxQueueBytes: number
@@ -58,6 +61,7 @@ const OPTION_KINDS: Record<keyof ApitoolkitOptions, Kind> = {
   otlpEndpoint: 'string',
   maxBodyBytes: 'positive integer',
   monitorOutgoing: 'boolean',
+  outgoingWildcards: 'string[]',
   ignoreRoutes: 'string[]',
   maxQueueSize: 'positive integer',
   maxQueueBytes: 'positive integer'
@@ -102,6 +106,15 @@ function compile (name: string, paths: string[]): RedactionPlan {
     if (err instanceof RedactionPathError) {
       throw new ApitoolkitOptionsError(`option ${name}[${paths.indexOf(err.path)}]: ${err.message}`)
     }
+    throw err
+  }
+}
+
+function wildcards (templates: string[]): UrlWildcards {
+  try {
+    return compileUrlWildcards(templates)
+  } catch (err) {
+    if (err instanceof UrlWildcardError) throw new ApitoolkitOptionsError(`option outgoingWildcards[${err.index}]: ${err.message}`)
     throw err
   }
 }
@@ -162,6 +175,7 @@ export function resolveOptions (raw: unknown, env: NodeJS.ProcessEnv = process.e
     otlpEndpoint: endpointFrom(o.otlpEndpoint, env),
     maxBodyBytes: o.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
     monitorOutgoing: o.monitorOutgoing ?? false,
+    outgoingWildcards: wildcards(o.outgoingWildcards ?? []),
     ignoreRoutes: new Set(o.ignoreRoutes ?? []),
     maxQueueSize: o.maxQueueSize ?? DEFAULT_MAX_QUEUE_SIZE,
     maxQueueBytes: o.maxQueueBytes ?? DEFAULT_MAX_QUEUE_BYTES

@@ -17,7 +17,7 @@ export const OUTGOING_PARENT_KEY = createContextKey('apitoolkit-fastify outgoing
 /** Set in the context an `observe` or `observeAxios` call runs in, so the monitors do not record it a second time. */
 export const OBSERVED_CALL = createContextKey('apitoolkit-fastify observed call')
 
-export function parentInContext (ctx: Context): OutgoingParent | undefined {
+function parentInContext (ctx: Context): OutgoingParent | undefined {
   return ctx.getValue(OUTGOING_PARENT_KEY) as OutgoingParent | undefined
 }
 

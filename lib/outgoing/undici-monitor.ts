@@ -6,8 +6,7 @@ import { subscribe, unsubscribe } from 'node:diagnostics_channel'
 import { context } from '@opentelemetry/api'
 import type { ApitoolkitSpan } from '../span/apitoolkit-span'
 import { headersToBag, type HeaderBag } from '../span/headers'
-import { STATUS_BAD_GATEWAY, STATUS_CLIENT_CLOSED } from '../span/names'
-import { endOutgoingSpan, noResponseStatus } from './outgoing-call'
+import { endOutgoingSpan, monitoredStatus } from './outgoing-call'
 import { recordingParent, type OutgoingParent } from './outgoing-parent'
 
 /** What the monitor reads of undici's request object (undici 5 had headers as one string, 6+ a flat array). */
@@ -96,16 +95,6 @@ function onHeaders (message: unknown): void {
   }
 }
 
-/**
- * undici's own failures carry a code (ECONNREFUSED, UND_ERR_SOCKET…); an error without one is the reason
- * the caller aborted with, which is all the monitor sees of the caller's signal.
- */
-function monitoredStatus (error: unknown): number {
-  const status = noResponseStatus(error)
-  const code = (error as { code?: unknown } | undefined)?.code
-  return status === STATUS_BAD_GATEWAY && typeof code !== 'string' ? STATUS_CLIENT_CLOSED : status
-}
-
 /** Ends the span once: undici may report an error for a request more than once. */
 function finish (request: UndiciRequest, error: unknown): void {
   const entry = pending.get(request)
@@ -148,16 +137,11 @@ const CHANNELS: ReadonlyArray<[string, (message: unknown) => void]> = [
   ['undici:request:error', onError]
 ]
 
-// One subscription per process however many apps turn the option on, or each call would be recorded once per app.
-let users = 0
+/** Starts recording fetch/undici requests. */
+export function watchUndici (): void {
+  for (const [name, handler] of CHANNELS) subscribe(name, handler)
+}
 
-/** Subscribes to undici's channels; the returned function unsubscribes (once the last user stopped). */
-export function startOutgoingMonitor (): () => void {
-  if (users++ === 0) for (const [name, handler] of CHANNELS) subscribe(name, handler)
-  let stopped = false
-  return function stopOutgoingMonitor () {
-    if (stopped) return
-    stopped = true
-    if (--users === 0) for (const [name, handler] of CHANNELS) unsubscribe(name, handler)
-  }
+export function unwatchUndici (): void {
+  for (const [name, handler] of CHANNELS) unsubscribe(name, handler)
 }
