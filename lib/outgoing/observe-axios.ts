@@ -1,10 +1,13 @@
 // `request.apitoolkit.observeAxios(instance, options)`: an axios instance made from the caller's, whose calls
 // become outgoing spans with both bodies. axios is not a dependency: instances are duck-typed.
 //
-// Each call runs in a context of its own (see `observed`), which every step axios takes for it inherits
-// through its promise chain: the interceptors and transforms below find the call there, and node:http
-// sees a call already observed, so neither the monitor nor another instrumentation records it again.
-import { context, createContextKey } from '@opentelemetry/api'
+// Each call runs in an async context of its own (see `observed`), which every step axios takes for it
+// inherits through its promise chain: the interceptors and transforms below find the call there, and
+// node:http sees a call already observed, so neither the monitor nor another instrumentation records it
+// again. The call is kept in a store of this module's, not OpenTelemetry's context: that one propagates
+// only when a context manager is registered, which the plugin leaves alone unless something needs it.
+import { AsyncLocalStorage } from 'node:async_hooks'
+import { context } from '@opentelemetry/api'
 import type { ObserveOptions } from '../../types/index'
 import type { ApitoolkitSpan } from '../span/apitoolkit-span'
 import type { HeaderBag } from '../span/headers'
@@ -64,7 +67,7 @@ interface ObservedInstance {
   responsePlan: BodyPlan
 }
 
-const AXIOS_CALL = createContextKey('apitoolkit-fastify axios call')
+const calls = new AsyncLocalStorage<AxiosCall>()
 
 /** A call in flight; its span starts when axios has the request ready to send. */
 class AxiosCall {
@@ -141,7 +144,7 @@ function headerBag (headers: AxiosHeaders | undefined): HeaderBag {
 }
 
 function currentCall (): AxiosCall | undefined {
-  return context.active().getValue(AXIOS_CALL) as AxiosCall | undefined
+  return calls.getStore()
 }
 
 /** Runs one step of the plugin's own; whatever it throws is logged, never thrown into the caller's call. */
@@ -200,7 +203,7 @@ function copyInterceptors (from: InterceptorManager, to: InterceptorManager): vo
 /** The instance the caller gets: the copy, each of its methods run in the context of a new call. */
 function observed (state: ObservedInstance, copy: AxiosInstance): AxiosInstance {
   const run = (method: (...args: unknown[]) => unknown, self: unknown, args: unknown[]): unknown =>
-    context.with(observedCallContext(state.parent).setValue(AXIOS_CALL, new AxiosCall(state)), method, self, ...args)
+    calls.run(new AxiosCall(state), () => context.with(observedCallContext(state.parent), method, self, ...args))
   const instance = function apitoolkitAxios (this: unknown, ...args: unknown[]) { return run(copy, this, args) } as unknown as AxiosInstance
   for (const key of Object.keys(copy)) {
     const value = copy[key]
