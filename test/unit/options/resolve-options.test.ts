@@ -33,6 +33,12 @@ const REFUSED: Array<[string, unknown, RegExp]> = [
   ['an infinite maxQueueBytes', { maxQueueBytes: Infinity }, /maxQueueBytes must be a positive integer, got Infinity/],
   ['a string maxQueueBytes', { maxQueueBytes: '32mb' }, /maxQueueBytes must be a positive integer, got "32mb"/],
   ['tags that are not a list', { tags: 'prod' }, /tags must be an array of strings, got "prod"/],
+  ['outgoing wildcards that are not a list', { outgoingWildcards: '/items/:id' }, /^apitoolkit-fastify: option outgoingWildcards must be an array of strings, got "\/items\/:id"$/],
+  ['a non-string outgoing wildcard', { outgoingWildcards: ['/a', 7] }, /option outgoingWildcards\[1\] must be a string, got 7/],
+  ['an outgoing wildcard without a leading slash', { outgoingWildcards: ['/a', 'items/:id'] }, /^apitoolkit-fastify: option outgoingWildcards\[1\]: "items\/:id" must start with \/$/],
+  ['an outgoing wildcard with a query', { outgoingWildcards: ['/items?id=1'] }, /option outgoingWildcards\[0\]: "\/items\?id=1" must be a path alone/],
+  ['an outgoing wildcard with a nameless parameter', { outgoingWildcards: ['/items/:'] }, /option outgoingWildcards\[0\]: .*parameter without a name/],
+  ['an outgoing wildcard naming a parameter twice', { outgoingWildcards: ['/a/:x/:x'] }, /option outgoingWildcards\[0\]: .*:x twice/],
   ['options that are not an object', 'verbose', /options must be an object, got "verbose"/]
 ]
 
@@ -43,6 +49,13 @@ for (const [what, options, message] of REFUSED) {
     t.match((err as Error | undefined)?.message, message)
   })
 }
+
+test('outgoingWildcards: compiled once, in the order given; none by default', async (t) => {
+  t.equal(resolveOptions({}, {}).outgoingWildcards.match('/items/1'), undefined)
+  const { outgoingWildcards } = resolveOptions({ outgoingWildcards: ['/items/new', '/items/:id'] }, {})
+  t.equal(outgoingWildcards.match('/items/new'), '/items/new')
+  t.equal(outgoingWildcards.match('/items/7'), '/items/:id')
+})
 
 test('the queue bounds: maxQueueSize and maxQueueBytes as given, else 2048 spans and 32 MiB', async (t) => {
   const defaults = resolveOptions({}, {})
