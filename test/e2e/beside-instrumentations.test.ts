@@ -67,3 +67,51 @@ for (const monitorOutgoing of [false, true]) {
     )
   })
 }
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const axios = require('axios') as typeof import('axios').default
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { callWith } = require('../helpers/clients') as typeof import('../helpers/clients')
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { headerLines } = require('../helpers/upstream') as typeof import('../helpers/upstream')
+
+for (const monitorOutgoing of [false, true]) {
+  test(`node:http, axios and got beside the http instrumentation: one traceparent per call, of the request's trace (monitorOutgoing: ${String(monitorOutgoing)})`, async (t) => {
+    exporter.reset()
+    const receiver = await startOfficialReceiver()
+    t.teardown(() => receiver.close())
+    const upstream = await startUpstream(t)
+    const app = Fastify()
+    await app.register(apitoolkit, { otlpEndpoint: receiver.endpoint, monitorOutgoing })
+    app.get('/clients', async (request) => {
+      await callWith('http', `${upstream.url}/items/http`)
+      await callWith('axios', `${upstream.url}/items/axios`)
+      await callWith('got', `${upstream.url}/items/got`)
+      await request.apitoolkit.observeAxios(axios).get(`${upstream.url}/items/observed`)
+      return { ok: true }
+    })
+    const url = await app.listen({ host: '127.0.0.1', port: 0 })
+    t.equal((await fetch(`${url}/clients`, { headers: { 'x-test-id': 'clients' } })).status, 200)
+    await app.close()
+    await provider.forceFlush()
+
+    const spans = receiver.spans
+    const incoming = spans.find((s) => s.attributes['http.request.header.x-test-id'] === 'clients')
+    if (incoming === undefined) throw new Error('no APItoolkit span for the request')
+    const ours = spans.filter((s) => s.attributes['apitoolkit.sdk_type'] === 'JsOutgoing')
+    const theirs = exporter.getFinishedSpans().filter((s) => s.kind === SpanKind.CLIENT)
+    for (const client of ['http', 'axios', 'got', 'observed']) {
+      const lines = headerLines(upstream.one(`/items/${client}`), 'traceparent')
+      t.equal(lines.length, 1, `${client}: exactly one traceparent`)
+      const [, traceId, spanId] = lines[0].split('-')
+      t.equal(traceId, incoming.traceId, `${client}: of the request's trace`)
+      const named = [...ours.map((s) => s.spanId), ...theirs.map((s) => s.spanContext().spanId)]
+      t.ok(named.includes(spanId), `${client}: naming a CLIENT span of that trace`)
+    }
+    const observed = ours.filter((s) => s.attributes['http.target'] === '/items/observed')
+    t.equal(observed.length, 1, 'the observeAxios call has its span')
+    t.equal(headerLines(upstream.one('/items/observed'), 'traceparent')[0].split('-')[2], observed[0].spanId, 'and the traceparent names it: the http instrumentation kept out')
+    t.notOk(theirs.some((s) => JSON.stringify(s.attributes).includes('/items/observed')), 'which did not record it')
+    t.equal(ours.length, monitorOutgoing ? 4 : 1, 'one APItoolkit span per recorded call')
+  })
+}
