@@ -9,7 +9,10 @@ import { HttpInstrumentation } from '@opentelemetry/instrumentation-http'
 import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici'
 import { InMemorySpanExporter, NodeTracerProvider, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-node'
 import type { IncomingHttpHeaders } from 'node:http'
-import { startOfficialReceiver } from '../helpers/official-receiver'
+import type { FastifyInstance } from 'fastify'
+import { startOfficialReceiver, type DecodedSpan } from '../helpers/official-receiver'
+import type { Teardown } from '../helpers/teardown'
+import type { Upstream } from '../helpers/upstream'
 
 const exporter = new InMemorySpanExporter()
 const provider = new NodeTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] })
@@ -27,23 +30,45 @@ const headerGetter: TextMapGetter<IncomingHttpHeaders> = {
   get: (carrier, key) => carrier[key]
 }
 
+interface Traced {
+  upstream: Upstream
+  /** GETs `path` on the app with `x-test-id: id`; its status. */
+  get (path: string, id: string): Promise<number>
+  /** Closes the app and returns every APItoolkit span the receiver got; the SDK's spans are flushed too. */
+  spans (): Promise<DecodedSpan[]>
+}
+
+/** The plugin on a Fastify app exporting to a receiver of its own, beside an upstream; `routes` adds the handlers. */
+async function startTraced (t: Teardown, monitorOutgoing: boolean, routes: (app: FastifyInstance, upstream: string) => void): Promise<Traced> {
+  exporter.reset()
+  const receiver = await startOfficialReceiver()
+  t.teardown(() => receiver.close())
+  const upstream = await startUpstream(t)
+  const app = Fastify()
+  await app.register(apitoolkit, { otlpEndpoint: receiver.endpoint, monitorOutgoing })
+  routes(app, upstream.url)
+  const url = await app.listen({ host: '127.0.0.1', port: 0 })
+  return {
+    upstream,
+    get: async (path, id) => (await fetch(`${url}${path}`, { headers: { 'x-test-id': id } })).status,
+    spans: async () => {
+      await app.close()
+      await provider.forceFlush()
+      return receiver.spans
+    }
+  }
+}
+
 for (const monitorOutgoing of [false, true]) {
   test(`one trace per request, one traceparent per call (monitorOutgoing: ${String(monitorOutgoing)})`, async (t) => {
-    exporter.reset()
-    const receiver = await startOfficialReceiver()
-    t.teardown(() => receiver.close())
-    const upstream = await startUpstream(t)
-    const app = Fastify()
-    await app.register(apitoolkit, { otlpEndpoint: receiver.endpoint, monitorOutgoing })
-    app.get('/observed', async (request) => await (await request.apitoolkit.observe.get(`${upstream.url}/items/1`)).json())
-    app.get('/plain', async () => await (await fetch(`${upstream.url}/items/2`)).json())
-    const url = await app.listen({ host: '127.0.0.1', port: 0 })
-    t.equal((await fetch(`${url}/observed`, { headers: { 'x-test-id': 'observed' } })).status, 200)
-    t.equal((await fetch(`${url}/plain`, { headers: { 'x-test-id': 'plain' } })).status, 200)
-    await app.close()
-    await provider.forceFlush()
-
-    const spans = receiver.spans
+    const traced = await startTraced(t, monitorOutgoing, (app, up) => {
+      app.get('/observed', async (request) => await (await request.apitoolkit.observe.get(`${up}/items/1`)).json())
+      app.get('/plain', async () => await (await fetch(`${up}/items/2`)).json())
+    })
+    const { upstream } = traced
+    t.equal(await traced.get('/observed', 'observed'), 200)
+    t.equal(await traced.get('/plain', 'plain'), 200)
+    const spans = await traced.spans()
     for (const [id, path] of [['observed', '/items/1'], ['plain', '/items/2']]) {
       const incoming = spans.find((s) => s.attributes['http.request.header.x-test-id'] === id)
       if (incoming === undefined) throw new Error(`no APItoolkit span for ${id}`)
@@ -77,25 +102,18 @@ const { headerLines } = require('../helpers/upstream') as typeof import('../help
 
 for (const monitorOutgoing of [false, true]) {
   test(`node:http, axios and got beside the http instrumentation: one traceparent per call, of the request's trace (monitorOutgoing: ${String(monitorOutgoing)})`, async (t) => {
-    exporter.reset()
-    const receiver = await startOfficialReceiver()
-    t.teardown(() => receiver.close())
-    const upstream = await startUpstream(t)
-    const app = Fastify()
-    await app.register(apitoolkit, { otlpEndpoint: receiver.endpoint, monitorOutgoing })
-    app.get('/clients', async (request) => {
-      await callWith('http', `${upstream.url}/items/http`)
-      await callWith('axios', `${upstream.url}/items/axios`)
-      await callWith('got', `${upstream.url}/items/got`)
-      await request.apitoolkit.observeAxios(axios).get(`${upstream.url}/items/observed`)
-      return { ok: true }
+    const traced = await startTraced(t, monitorOutgoing, (app, up) => {
+      app.get('/clients', async (request) => {
+        await callWith('http', `${up}/items/http`)
+        await callWith('axios', `${up}/items/axios`)
+        await callWith('got', `${up}/items/got`)
+        await request.apitoolkit.observeAxios(axios).get(`${up}/items/observed`)
+        return { ok: true }
+      })
     })
-    const url = await app.listen({ host: '127.0.0.1', port: 0 })
-    t.equal((await fetch(`${url}/clients`, { headers: { 'x-test-id': 'clients' } })).status, 200)
-    await app.close()
-    await provider.forceFlush()
-
-    const spans = receiver.spans
+    const { upstream } = traced
+    t.equal(await traced.get('/clients', 'clients'), 200)
+    const spans = await traced.spans()
     const incoming = spans.find((s) => s.attributes['http.request.header.x-test-id'] === 'clients')
     if (incoming === undefined) throw new Error('no APItoolkit span for the request')
     const ours = spans.filter((s) => s.attributes['apitoolkit.sdk_type'] === 'JsOutgoing')

@@ -8,8 +8,8 @@ import { recordOf } from '../../../lib/request/facade'
 import { decodeBase64 as decodeBody } from '../../helpers/harness'
 import { callWith, CLIENTS, loadGot, type Outcome } from '../../helpers/clients'
 import {
-  call, exceptionsOf, isOutgoing, KIND_CLIENT, outgoingTo, REDACTED, spansOfRequest, startApp, STATUS_ERROR, STATUS_UNSET,
-  traceparentOf, UUID_V4
+  assertOutgoingOf, call, exceptionsOf, isOutgoing, linkedRequests, outgoingTo, REDACTED, spansOfRequest, startApp, STATUS_ERROR,
+  traceparentOf
 } from '../../helpers/outgoing'
 import { bigBody, closedPort, headerLines, startUpstream } from '../../helpers/upstream'
 
@@ -35,15 +35,7 @@ test('node:http, axios and got in a handler: one CLIENT span per call, linked, r
     const target = `/echo?client=${client}&token=${REDACTED}`
     const s = outgoingTo(outgoing, target)
     const attr = s.attributes
-    t.equal(s.kind, KIND_CLIENT, `${client}: CLIENT`)
-    t.equal(s.name, 'monoscope.http')
-    t.same(s.status, { code: STATUS_UNSET, message: '' })
-    t.equal(s.traceId, incoming.traceId, `${client}: in the request's trace`)
-    t.equal(s.parentSpanId, incoming.spanId, `${client}: child of the request's span`)
-    t.equal(attr['apitoolkit.parent_id'], incoming.attributes['apitoolkit.msg_id'])
-    t.match(attr['apitoolkit.msg_id'], UUID_V4)
-    t.equal(attr['apitoolkit.sdk_type'], 'JsOutgoing')
-    t.equal(attr['net.host.name'], new URL(up.url).host)
+    assertOutgoingOf(t, s, incoming, new URL(up.url).host, `${client}:`)
     t.equal(attr['http.route'], '/echo')
     t.equal(attr['http.request.method'], 'POST')
     t.equal(attr['http.response.status_code'], 201)
@@ -263,13 +255,7 @@ test('100 concurrent requests, two calls each with different clients: every span
   const answers = await Promise.all(ns.map((n) => call(app, `/fan/${n}`, `fan-${n}`)))
   t.ok(answers.every((a) => a.status === 200))
   const spans = await app.closeApp()
-  let linked = 0
-  for (const n of ns) {
-    const { incoming, outgoing } = spansOfRequest(spans, `fan-${n}`)
-    if (outgoing.length === 2 && outgoing.every((s) => s.attributes['http.route'] === `/items/fan-${n}` &&
-      s.parentSpanId === incoming.spanId && s.traceId === incoming.traceId)) linked++
-  }
-  t.equal(linked, ns.length)
+  t.equal(linkedRequests(spans, ns.map((n) => `fan-${n}`), 2, (id) => `/items/${id}`), ns.length)
   t.equal(spans.filter(isOutgoing).length, 200, 'no other outgoing span')
 })
 

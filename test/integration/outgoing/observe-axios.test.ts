@@ -7,8 +7,9 @@ import type { AxiosLike, ObserveOptions } from '../../../types/index'
 import { callWith, type Outcome } from '../../helpers/clients'
 import { decodeBase64, errorsOf } from '../../helpers/harness'
 import {
-  call, exceptionsOf, isOutgoing, KIND_CLIENT, outgoingTo, REDACTED, spansOfRequest, startApp, STATUS_ERROR, STATUS_UNSET,
-  traceparentOf, UUID_V4, WITHHELD_BODY
+  assertOutgoingOf, call, exceptionsOf, isOutgoing, linkedRequests, outgoingTo, REDACTED, soleOutgoing, spansOfRequest, startApp,
+  STATUS_ERROR, traceparentOf,
+  WITHHELD_BODY
 } from '../../helpers/outgoing'
 import { closedPort, headerLines, startUpstream } from '../../helpers/upstream'
 
@@ -29,19 +30,9 @@ test('a call through observeAxios: one CLIENT span with both bodies, per-call op
     })
   })
   t.same((await call(app, '/axios', 'axios')).body, { status: 200, data: { id: '42', name: 'widget', token: 'tok-secret' } }, 'the caller gets the real data')
-  const { incoming, outgoing } = spansOfRequest(await app.closeApp(), 'axios')
-  t.equal(outgoing.length, 1)
-  const [s] = outgoing
+  const { incoming, s } = soleOutgoing(await app.closeApp(), 'axios')
   const attr = s.attributes
-  t.equal(s.kind, KIND_CLIENT)
-  t.equal(s.name, 'monoscope.http')
-  t.same(s.status, { code: STATUS_UNSET, message: '' })
-  t.equal(s.traceId, incoming.traceId)
-  t.equal(s.parentSpanId, incoming.spanId)
-  t.equal(attr['apitoolkit.parent_id'], incoming.attributes['apitoolkit.msg_id'])
-  t.match(attr['apitoolkit.msg_id'], UUID_V4)
-  t.equal(attr['apitoolkit.sdk_type'], 'JsOutgoing')
-  t.equal(attr['net.host.name'], new URL(up.url).host)
+  assertOutgoingOf(t, s, incoming, new URL(up.url).host)
   t.equal(attr['http.route'], '/items/:id')
   t.equal(attr['http.request.path_params'], '{"id":"42"}')
   t.equal(attr['http.target'], `/items/42?token=${REDACTED}&q=x`)
@@ -264,11 +255,5 @@ test('100 concurrent requests through observeAxios: every span has its own reque
   const ns = Array.from({ length: 100 }, (_, n) => n)
   await Promise.all(ns.map((n) => call(app, `/fan/${n}`, `afan-${n}`)))
   const spans = await app.closeApp()
-  let linked = 0
-  for (const n of ns) {
-    const { incoming, outgoing } = spansOfRequest(spans, `afan-${n}`)
-    if (outgoing.length === 2 && outgoing.every((s) => s.attributes['http.route'] === `/items/afan-${n}` &&
-      s.parentSpanId === incoming.spanId && s.traceId === incoming.traceId)) linked++
-  }
-  t.equal(linked, ns.length, 'one observeAxios span and one monitor span (the shared instance) per request')
+  t.equal(linkedRequests(spans, ns.map((n) => `afan-${n}`), 2, (id) => `/items/${id}`), ns.length, 'one observeAxios span and one monitor span (the shared instance) per request')
 })
