@@ -221,11 +221,11 @@ function observed (state: ObservedInstance, copy: AxiosInstance): AxiosInstance 
  */
 export function observeAxios<T> (parent: OutgoingParent | undefined, instance: T, options: ObserveOptions = {}): T {
   if (parent === undefined) return instance
-  if (!isAxiosInstance(instance)) {
-    parent.plugin.fail(new TypeError('observeAxios needs an axios instance (axios itself, or one made by axios.create)'), 'request.apitoolkit.observeAxios')
-    return instance
-  }
   try {
+    if (!isAxiosInstance(instance)) {
+      parent.plugin.fail(new TypeError('observeAxios needs an axios instance (axios itself, or one made by axios.create)'), 'request.apitoolkit.observeAxios')
+      return instance
+    }
     const merged = mergeOptions({}, options ?? {})
     const cache = redactionCache(parent.plugin)
     const state: ObservedInstance = {
@@ -245,6 +245,7 @@ export function observeAxios<T> (parent: OutgoingParent | undefined, instance: T
     copyInterceptors(instance.interceptors.response, copy.interceptors.response)
     return observed(state, copy) as T
   } catch (err) {
+    // A hostile value (a getter that throws) or an axios that changed shape: the caller keeps its instance.
     parent.plugin.fail(err, 'request.apitoolkit.observeAxios')
     return instance
   }

@@ -217,14 +217,16 @@ test('untraced requests and values that are not axios instances get what they ga
       return { same, exported: observeAxios(request, axios) === axios }
     })
     a.get('/not-axios', async (request) => {
-      const values: unknown[] = [{}, null, 42, () => {}, { interceptors: {} }]
+      const hostile = Object.defineProperty(() => {}, 'create', { get () { throw new Error('no create for you') } })
+      const values: unknown[] = [{}, null, 42, () => {}, { interceptors: {} }, hostile]
       return values.map((v) => request.apitoolkit.observeAxios(v as typeof axios) === v)
     })
   })
   app.app.log.error = ((_obj: unknown, msg: string) => { logged.push(msg) }) as typeof app.app.log.error
   t.same((await call(app, '/ignored', 'ignored')).body, { same: true, exported: true })
-  t.same((await call(app, '/not-axios', 'not-axios')).body, [true, true, true, true, true])
-  t.match(logged, [/observeAxios failed/], 'logged once, never thrown')
+  t.same((await call(app, '/not-axios', 'not-axios')).body, [true, true, true, true, true, true])
+  t.match(logged, [/observeAxios failed/, /observeAxios failed/], 'logged (once per distinct failure), never thrown')
+  t.equal(logged.length, 2)
   t.same(headerLines(up.one('/items/ignored'), 'traceparent'), [])
   t.equal((await app.closeApp()).filter(isOutgoing).length, 0)
 })
