@@ -1,5 +1,6 @@
 import type { FastifyRequest } from 'fastify'
-import type { ObserveClient, ObserveOptions } from '../types/index'
+import type { AxiosLike, ObserveClient, ObserveOptions } from '../types/index'
+import { observeAxios as observeAxiosFor } from './outgoing/observe-axios'
 import { createObserveClient } from './outgoing/observe-client'
 import { plugin } from './plugin'
 import { recordOf, RequestFacade } from './request/facade'
@@ -14,6 +15,11 @@ function observeRequest (request: FastifyRequest, options?: ObserveOptions): Obs
   return createObserveClient(recordOf(request.apitoolkit), options)
 }
 
+/** An axios instance made from `instance` whose calls are outgoing spans of `request`. */
+function observeAxios<T extends AxiosLike> (request: FastifyRequest, instance: T, options?: ObserveOptions): T {
+  return observeAxiosFor(recordOf(request.apitoolkit), instance, options)
+}
+
 // The shape of Fastify's own plugins: `require()` gives the plugin, with the rest as its properties, which
 // Node's CommonJS analysis also offers to `import` by name.
 module.exports = plugin
@@ -21,3 +27,4 @@ module.exports.default = plugin
 module.exports.apitoolkit = plugin
 module.exports.reportError = reportError
 module.exports.observeRequest = observeRequest
+module.exports.observeAxios = observeAxios

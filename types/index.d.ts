@@ -2,7 +2,7 @@ import type { FastifyPluginAsync, FastifyRequest } from 'fastify'
 
 // `export =` with a namespace, the layout of Fastify's own plugins: `require()` gives the plugin, and
 // TypeScript's ESM (`module: nodenext`, .mts) sees `import apitoolkit from` as the plugin too, matching
-// lib/index.ts (module.exports = plugin, with .default, .apitoolkit, .reportError, .observeRequest).
+// lib/index.ts (module.exports = plugin, with .default, .apitoolkit, .reportError, .observeRequest, .observeAxios).
 
 type ApitoolkitPlugin = FastifyPluginAsync<apitoolkit.ApitoolkitOptions>
 
@@ -52,8 +52,16 @@ declare namespace apitoolkit {
     otlpEndpoint?: string
     /** Captured bodies are cut to this many bytes after redaction. */
     maxBodyBytes?: number
-    /** Capture every fetch/undici request made while serving a request, not only `observe` calls. */
+    /**
+     * Capture every outgoing request made while serving a request, not only `observe` calls: fetch/undici,
+     * and node:http/https clients (axios, got, the `http` module).
+     */
     monitorOutgoing?: boolean
+    /**
+     * Route templates such as `/items/:id`: an outgoing call whose URL path matches one (the first that
+     * does, in this order) is recorded with it as `http.route`, unless the call gives its own `urlWildcard`.
+     */
+    outgoingWildcards?: string[]
     /** Routes (templates such as `/health`, or URL paths) that get no span. */
     ignoreRoutes?: string[]
     /** Most spans waiting for export; what does not fit is dropped and counted. */
@@ -108,12 +116,31 @@ declare namespace apitoolkit {
     patch (url: string | URL, body?: ObserveBody, init?: ObserveInit): Promise<Response>
   }
 
+  /**
+   * What `observeAxios` needs of an axios instance (the default export or one made by `axios.create`):
+   * declared here so the package does not depend on axios.
+   */
+  export interface AxiosLike {
+    (...args: any[]): Promise<unknown>
+    create (...args: any[]): unknown
+    getUri (...args: any[]): string
+    interceptors: {
+      request: { use (...args: any[]): unknown }
+      response: { use (...args: any[]): unknown }
+    }
+  }
+
   /** What the plugin adds to every request. */
   export interface ApitoolkitRequest {
     /** Record a handled error in this request's span. Non-Error values are converted; others ignored. */
     reportError (error: unknown): void
     /** Outgoing HTTP client whose calls are captured as child spans. */
     observe: ObserveClient
+    /**
+     * An axios instance made from `instance` (its defaults and interceptors) whose calls are captured as
+     * child spans, bodies included; `options` apply to each of its calls. `instance` itself is unchanged.
+     */
+    observeAxios<T extends AxiosLike> (instance: T, options?: ObserveOptions): T
     /** The user the request acts for: `user.id`, `user.email`, `user.full_name`. */
     setUser (user: ApitoolkitUser): void
     /** The tenant the request acts for: `tenant.id`, `tenant.name`. */
@@ -144,6 +171,9 @@ declare namespace apitoolkit {
 
   /** The request's outgoing client, with `options` as defaults of every call. */
   export function observeRequest (request: FastifyRequest, options?: ObserveOptions): ObserveClient
+
+  /** `request.apitoolkit.observeAxios(instance, options)`. */
+  export function observeAxios<T extends AxiosLike> (request: FastifyRequest, instance: T, options?: ObserveOptions): T
 }
 
 declare module 'fastify' {

@@ -1,9 +1,11 @@
 // Type tests of the public surface, run by tsd (test/package/types.test.ts runs them as part of `npm test`).
 // They import the package the way a user does: through package.json's "types".
+import axios, { type AxiosInstance, type AxiosStatic } from 'axios'
 import Fastify, { type FastifyPluginAsync, type FastifyRequest } from 'fastify'
 import { expectAssignable, expectError, expectNotAssignable, expectNotType, expectType } from 'tsd'
 import apitoolkit, {
   apitoolkit as namedPlugin,
+  observeAxios,
   observeRequest,
   reportError,
   type ApitoolkitOptions,
@@ -40,6 +42,7 @@ app.register(apitoolkit, {
   otlpEndpoint: 'http://127.0.0.1:4317',
   maxBodyBytes: 65536,
   monitorOutgoing: true,
+  outgoingWildcards: ['/items/:id'],
   ignoreRoutes: ['/health'],
   maxQueueSize: 2048,
   maxQueueBytes: 32 * 1024 * 1024
@@ -65,6 +68,7 @@ expectError(app.register(apitoolkit, { redactResponseBody: [42] }))
 expectError(app.register(apitoolkit, { otlpEndpoint: new URL('http://127.0.0.1:4317') }))
 expectError(app.register(apitoolkit, { maxBodyBytes: '64kb' }))
 expectError(app.register(apitoolkit, { monitorOutgoing: 'yes' }))
+expectError(app.register(apitoolkit, { outgoingWildcards: '/items/:id' }))
 expectError(app.register(apitoolkit, { ignoreRoutes: '/health' }))
 expectError(app.register(apitoolkit, { maxQueueSize: '2048' }))
 expectError(app.register(apitoolkit, { maxQueueBytes: '32mb' }))
@@ -96,8 +100,8 @@ app.register(apitoolkit, built)
 expectType<
   | 'apiKey' | 'serviceName' | 'serviceVersion' | 'tags' | 'debug' | 'captureRequestBody' | 'captureResponseBody'
   | 'redactHeaders' | 'redactQueryParams' | 'redactRequestBody' | 'redactResponseBody' | 'otlpEndpoint' | 'maxBodyBytes'
-  | 'monitorOutgoing' | 'ignoreRoutes' | 'maxQueueSize' | 'maxQueueBytes' | 'redactSecrets' | 'sampleRate' | 'slowRequestMs'
-  | 'correlateLogs'
+  | 'monitorOutgoing' | 'outgoingWildcards' | 'ignoreRoutes' | 'maxQueueSize' | 'maxQueueBytes' | 'redactSecrets' | 'sampleRate'
+  | 'slowRequestMs' | 'correlateLogs'
 >(null as unknown as keyof ApitoolkitOptions)
 // Each option's type, exactly (an `any` fails these too).
 declare const all: Required<ApitoolkitOptions>
@@ -119,6 +123,7 @@ expectType<string[]>(all.redactResponseBody)
 expectType<string>(all.otlpEndpoint)
 expectType<number>(all.maxBodyBytes)
 expectType<boolean>(all.monitorOutgoing)
+expectType<string[]>(all.outgoingWildcards)
 expectType<string[]>(all.ignoreRoutes)
 expectType<number>(all.maxQueueSize)
 expectType<number>(all.maxQueueBytes)
@@ -202,6 +207,19 @@ app.get('/orders/:id', async (request) => {
   expectError(observeRequest({}, { urlWildcard: '/items/:id' }))
   expectError(reportError({}, new Error('x')))
   expectError(reportError(request))
+
+  // observeAxios gives back the type it was given: axios itself or an instance of it.
+  const observedAxios = request.apitoolkit.observeAxios(axios, { urlWildcard: '/items/:id', redactHeaders: ['x-api-key'] })
+  expectType<AxiosStatic>(observedAxios)
+  expectNotType<any>(observedAxios)
+  const instance = axios.create({ baseURL: 'https://stock.example.com' })
+  expectType<AxiosInstance>(request.apitoolkit.observeAxios(instance))
+  expectType<AxiosInstance>(observeAxios(request, instance, { redactResponseBody: ['$.token'] }))
+  expectType<Promise<number>>(request.apitoolkit.observeAxios(instance).get<{ n: number }>('/items/42').then((r) => r.data.n))
+  expectError(request.apitoolkit.observeAxios({}))
+  expectError(request.apitoolkit.observeAxios(fetch))
+  expectError(request.apitoolkit.observeAxios(instance, { urlWildCard: '/items/:id' }))
+  expectError(observeAxios(instance))
 
   return { ok: true }
 })

@@ -1,4 +1,5 @@
 import type { ApitoolkitOptions } from '../../types/index'
+import { compileUrlWildcards, UrlWildcardError, type UrlWildcards } from '../outgoing/url-wildcards'
 import { policyOf, type CaptureMode, type CapturePolicy } from '../policy/capture-policy'
 import type { RedactionPlan } from '../redaction'
 import { ALWAYS_REDACTED_HEADERS } from '../span/headers'
@@ -40,6 +41,8 @@ export interface ResolvedOptions {
   otlpEndpoint: string
   maxBodyBytes: number
   monitorOutgoing: boolean
+  /** Route templates outgoing calls are filed under when no `urlWildcard` is given. */
+  outgoingWildcards: UrlWildcards
   ignoreRoutes: ReadonlySet<string>
   maxQueueSize: number
   maxQueueBytes: number
@@ -64,6 +67,7 @@ const OPTION_KINDS: Record<keyof ApitoolkitOptions, Kind> = {
   otlpEndpoint: 'string',
   maxBodyBytes: 'positive integer',
   monitorOutgoing: 'boolean',
+  outgoingWildcards: 'string[]',
   ignoreRoutes: 'string[]',
   maxQueueSize: 'positive integer',
   maxQueueBytes: 'positive integer'
@@ -71,6 +75,15 @@ const OPTION_KINDS: Record<keyof ApitoolkitOptions, Kind> = {
 
 // Fastify passes its own register options to the plugin along with ours.
 const FASTIFY_REGISTER_OPTIONS = new Set(['prefix', 'logLevel', 'logSerializers'])
+
+function wildcards (templates: string[]): UrlWildcards {
+  try {
+    return compileUrlWildcards(templates)
+  } catch (err) {
+    if (err instanceof UrlWildcardError) throw new ApitoolkitOptionsError(`option outgoingWildcards[${err.index}]: ${err.message}`)
+    throw err
+  }
+}
 
 /**
  * The exporter's endpoint, from the option or the standard variables. It must name its scheme: without
@@ -136,6 +149,7 @@ export function resolveOptions (raw: unknown, env: NodeJS.ProcessEnv = process.e
     otlpEndpoint: endpointFrom(o.otlpEndpoint, env),
     maxBodyBytes: o.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
     monitorOutgoing: o.monitorOutgoing ?? false,
+    outgoingWildcards: wildcards(o.outgoingWildcards ?? []),
     ignoreRoutes: new Set(o.ignoreRoutes ?? []),
     maxQueueSize: o.maxQueueSize ?? DEFAULT_MAX_QUEUE_SIZE,
     maxQueueBytes: o.maxQueueBytes ?? DEFAULT_MAX_QUEUE_BYTES

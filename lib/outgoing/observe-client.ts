@@ -1,94 +1,10 @@
-import { context, createContextKey, type Context } from '@opentelemetry/api'
-import { suppressTracing } from '@opentelemetry/core'
+import { context } from '@opentelemetry/api'
 import type { ObserveBody, ObserveClient, ObserveInit, ObserveOptions } from '../../types/index'
-import { captureBody, redactedBody } from '../body/capture-body'
-import { compileRedaction, type RedactionPlan } from '../redaction'
-import type { PluginState } from '../request/plugin-state'
 import type { ApitoolkitSpan } from '../span/apitoolkit-span'
 import { headersToBag } from '../span/headers'
+import { bodyBytes, captureWith, mergeOptions, READ_SLACK_BYTES, redactionCache, type BodyPlan, type CallOptions } from './call-options'
 import { endOutgoingSpan, noResponseStatus, type OutgoingRequest } from './outgoing-call'
-import type { OutgoingParent } from './outgoing-parent'
-
-/** Set in the context an `observe` call runs fetch in, so the outgoing monitor does not record it a second time. */
-export const OBSERVED_CALL = createContextKey('apitoolkit-fastify observed call')
-
-// Per-call redaction lists, compiled once per distinct list.
-// Lists normally come from code, so there are few; the cap only bounds lists built from request data.
-const MAX_CACHED_LISTS = 256
-
-/** A body plan, or null when a per-call path is invalid: the body is then replaced whole by the marker. */
-type BodyPlan = RedactionPlan | null
-
-class RedactionCache {
-  private readonly headerLists = new Map<string, ReadonlySet<string>>()
-  private readonly plans = new Map<string, BodyPlan>()
-
-  constructor (private readonly plugin: PluginState) {}
-
-  headersFor (extra: readonly string[]): ReadonlySet<string> {
-    const base = this.plugin.settings.redactHeaders
-    if (extra.length === 0) return base
-    return cached(this.headerLists, extra.join('\n'), () => new Set([...base, ...extra.map((name) => name.toLowerCase())]))
-  }
-
-  planFor (kind: 'request' | 'response', extra: readonly string[]): BodyPlan {
-    const { options } = this.plugin
-    if (extra.length === 0) return kind === 'request' ? options.requestPlan : options.responsePlan
-    const base = kind === 'request' ? options.redactRequestBody : options.redactResponseBody
-    return cached(this.plans, `${kind}\n${extra.join('\n')}`, () => {
-      try {
-        return compileRedaction([...base, ...extra])
-      } catch (err) {
-        // Logged once, as the plan is cached: the call still goes out, and its body is not sent in clear.
-        this.plugin.fail(err, `compiling a per-call ${kind === 'request' ? 'redactRequestBody' : 'redactResponseBody'} list`)
-        return null
-      }
-    })
-  }
-}
-
-function cached<V> (map: Map<string, V>, key: string, make: () => V): V {
-  if (map.has(key)) return map.get(key) as V
-  const value = make()
-  if (map.size >= MAX_CACHED_LISTS) map.delete(map.keys().next().value as string)
-  map.set(key, value)
-  return value
-}
-
-const caches = new WeakMap<PluginState, RedactionCache>()
-
-function cacheOf (plugin: PluginState): RedactionCache {
-  let cache = caches.get(plugin)
-  if (cache === undefined) {
-    cache = new RedactionCache(plugin)
-    caches.set(plugin, cache)
-  }
-  return cache
-}
-
-function captureWith (body: string | Buffer | undefined, contentType: string | null, plan: BodyPlan, maxBytes: number): Buffer | undefined {
-  if (body === undefined) return undefined
-  return plan === null ? redactedBody(maxBytes) : captureBody(body, contentType ?? undefined, plan, maxBytes)
-}
-
-/** The per-call options merged with the client's defaults: lists add up, the call's wildcard wins. */
-interface CallOptions {
-  urlWildcard: string | undefined
-  redactHeaders: readonly string[]
-  redactRequestBody: readonly string[]
-  redactResponseBody: readonly string[]
-}
-
-function mergeOptions (defaults: ObserveOptions, given: ObserveOptions): CallOptions {
-  const join = (a: string[] | undefined, b: string[] | undefined): readonly string[] =>
-    a === undefined || a.length === 0 ? b ?? [] : b === undefined || b.length === 0 ? a : [...a, ...b]
-  return {
-    urlWildcard: given.urlWildcard ?? defaults.urlWildcard,
-    redactHeaders: join(defaults.redactHeaders, given.redactHeaders),
-    redactRequestBody: join(defaults.redactRequestBody, given.redactRequestBody),
-    redactResponseBody: join(defaults.redactResponseBody, given.redactResponseBody)
-  }
-}
+import { observedCallContext, type OutgoingParent } from './outgoing-parent'
 
 /** Splits the observe-only keys off, so fetch gets exactly a RequestInit. */
 function splitInit (init: ObserveInit | undefined): [ObserveOptions, RequestInit] {
@@ -110,20 +26,6 @@ function methodOf (input: string | URL | Request, init: RequestInit): string {
   return NORMALIZED_METHODS.has(upper) ? upper : method
 }
 
-/**
- * The bytes of a body fetch sends as they are; undefined for streams, forms and blobs, which are not read.
- * Binary bodies are copied: the span is built later, and the caller may reuse its buffer meanwhile.
- */
-function bodyBytes (body: unknown): string | Buffer | undefined {
-  if (typeof body === 'string') return body
-  if (body instanceof URLSearchParams) return body.toString()
-  if (body instanceof ArrayBuffer) return Buffer.from(new Uint8Array(body))
-  if (ArrayBuffer.isView(body)) return Buffer.from(new Uint8Array(body.buffer, body.byteOffset, body.byteLength))
-  return undefined
-}
-
-const READ_SLACK_BYTES = 4096
-
 /** The body's content type as fetch will send it: a URLSearchParams body is a form unless the caller said otherwise. */
 function contentTypeOf (body: unknown, headers: Headers): string | null {
   const given = headers.get('content-type')
@@ -141,14 +43,14 @@ class ObservedCall {
 
   constructor (readonly parent: OutgoingParent, input: string | URL | Request, fetchInit: RequestInit, options: CallOptions) {
     const { plugin } = parent
-    const cache = cacheOf(plugin)
+    const cache = redactionCache(plugin)
     const url = new URL(isRequest(input) ? input.url : String(input))
     // A copy: the caller's init and headers are never changed.
     const headers = new Headers(fetchInit.headers ?? (isRequest(input) ? input.headers : undefined))
     this.redactHeaders = cache.headersFor(options.redactHeaders)
     this.responsePlan = cache.planFor('response', options.redactResponseBody)
     this.span = parent.span.outgoing()
-    // Exactly one traceparent, this call's: other instrumentations are kept out of the call (see fetchContext).
+    // Exactly one traceparent, this call's: other instrumentations are kept out of the call (observedCallContext).
     headers.set('traceparent', this.span.traceparent())
     this.init = { ...fetchInit, headers }
     this.request = {
@@ -158,14 +60,6 @@ class ObservedCall {
       requestHeaders: headersToBag(headers),
       requestBody: captureWith(bodyBytes(fetchInit.body), contentTypeOf(fetchInit.body, headers), cache.planFor('request', options.redactRequestBody), plugin.options.maxBodyBytes)
     }
-  }
-
-  /**
-   * The context fetch runs in: marked so the outgoing monitor skips it, and with tracing suppressed so
-   * another instrumentation neither records the call again nor adds a second traceparent.
-   */
-  fetchContext (): Context {
-    return suppressTracing(this.parent.context ?? context.active()).setValue(OBSERVED_CALL, true)
   }
 
   finish (status: number, responseHeaders: Headers | undefined, body: Buffer | undefined, error: unknown): void {
@@ -183,7 +77,6 @@ class ObservedCall {
     if (response.body === null) return this.finish(response.status, response.headers, undefined, undefined)
     // clone() tees the body: the caller keeps a stream of the full body, the copy is read here in parallel.
     const copy = response.clone().body as ReadableStream<Uint8Array>
-    // A little past the limit, so a long JSON body is cut structurally rather than read as broken JSON.
     readPrefix(copy, this.parent.plugin.options.maxBodyBytes + READ_SLACK_BYTES).then(
       (body) => { this.guard(() => { this.finish(response.status, response.headers, body, undefined) }) },
       (err: unknown) => { this.guard(() => { this.finish(response.status, response.headers, undefined, err) }) }
@@ -239,7 +132,7 @@ async function observedFetch (
   if (call === undefined) return await fetch(input, fetchInit)
   let response: Response
   try {
-    response = await context.with(call.fetchContext(), fetch, undefined, input, call.init)
+    response = await context.with(observedCallContext(call.parent), fetch, undefined, input, call.init)
   } catch (err) {
     call.guard(() => { call.finish(noResponseStatus(err, call.init.signal), undefined, undefined, err) })
     throw err

@@ -22,14 +22,21 @@ export interface OutgoingResult {
   responseBody: Buffer | undefined
 }
 
-
 const TIMEOUT_CODES = new Set(['ETIMEDOUT', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ESOCKETTIMEDOUT'])
 // undici reports a request its caller aborted with this plain Error, whatever reason the caller gave.
 const UNDICI_ABORTED = 'The operation was aborted.'
 
 function isTimeout (error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false
   const { name, code } = error as { name?: unknown, code?: unknown }
-  return name === 'TimeoutError' || (typeof code === 'string' && TIMEOUT_CODES.has(code))
+  return name === 'TimeoutError' || (typeof code === 'string' && TIMEOUT_CODES.has(code)) ||
+    // axios's own timeout (ETIMEDOUT only with its clarifyTimeoutError setting).
+    (name === 'AxiosError' && code === 'ECONNABORTED')
+}
+
+function isAbort (error: { name?: unknown, code?: unknown, message?: unknown }): boolean {
+  // ERR_CANCELED: axios's CanceledError, for a signal or cancel token.
+  return error.name === 'AbortError' || error.code === 'UND_ERR_ABORTED' || error.code === 'ERR_CANCELED' || error.message === UNDICI_ABORTED
 }
 
 /**
@@ -40,12 +47,22 @@ export function noResponseStatus (error: unknown, signal?: AbortSignal | null): 
   if (signal?.aborted === true) return isTimeout(signal.reason) ? STATUS_GATEWAY_TIMEOUT : STATUS_CLIENT_CLOSED
   // fetch wraps the cause (`TypeError: fetch failed`); look down the chain.
   for (let link = error, depth = 0; typeof link === 'object' && link !== null && depth < 10; depth++) {
-    const { name, code, message } = link as { name?: unknown, code?: unknown, message?: unknown }
-    if (name === 'AbortError' || code === 'UND_ERR_ABORTED' || message === UNDICI_ABORTED) return STATUS_CLIENT_CLOSED
+    // node:http aborts a request whose signal fired with an AbortError caused by the signal's reason.
+    if (isAbort(link)) return isTimeout((link as { cause?: unknown }).cause) ? STATUS_GATEWAY_TIMEOUT : STATUS_CLIENT_CLOSED
     if (isTimeout(link)) return STATUS_GATEWAY_TIMEOUT
     link = (link as { cause?: unknown }).cause
   }
   return STATUS_BAD_GATEWAY
+}
+
+/**
+ * For the monitors, which see the error and not the caller's signal: a client's own failures carry a
+ * code (ECONNREFUSED, UND_ERR_SOCKET…), so an error without one is the reason the caller aborted with.
+ */
+export function monitoredStatus (error: unknown): number {
+  const status = noResponseStatus(error)
+  const code = (error as { code?: unknown } | undefined)?.code
+  return status === STATUS_BAD_GATEWAY && typeof code !== 'string' ? STATUS_CLIENT_CLOSED : status
 }
 
 /** Ends an outgoing call's span with every attribute, the way incoming spans end. */
@@ -53,15 +70,16 @@ export function endOutgoingSpan (
   span: ApitoolkitSpan, parent: OutgoingParent, req: OutgoingRequest, res: OutgoingResult, redactHeaders: ReadonlySet<string>
 ): void {
   const { url } = req
-  const { settings } = parent.plugin
+  const { settings, options } = parent.plugin
+  const wildcard = req.urlWildcard ?? options.outgoingWildcards.match(url.pathname)
   span.end({
     hostName: url.host,
-    route: req.urlWildcard ?? url.pathname,
+    route: wildcard ?? url.pathname,
     target: redactTarget(url.pathname + url.search, settings.redactQueryParams),
     method: req.method,
     status: res.status,
     queryParams: searchParamsJson(url.search, settings.redactQueryParams),
-    pathParams: req.urlWildcard === undefined ? pathParamsJson(undefined) : wildcardParams(req.urlWildcard, url.pathname),
+    pathParams: wildcard === undefined ? pathParamsJson(undefined) : wildcardParams(wildcard, url.pathname),
     requestBody: req.requestBody,
     responseBody: res.responseBody,
     requestHeaders: req.requestHeaders,

@@ -3,14 +3,11 @@
 // diagnostics channels; the request object carries origin, path, method, headers and `addHeader`.
 // Bodies are not visible there, so these spans record none.
 import { subscribe, unsubscribe } from 'node:diagnostics_channel'
-import { context, type Context } from '@opentelemetry/api'
-import { isTracingSuppressed } from '@opentelemetry/core'
+import { context } from '@opentelemetry/api'
 import type { ApitoolkitSpan } from '../span/apitoolkit-span'
 import { headersToBag, type HeaderBag } from '../span/headers'
-import { OBSERVED_CALL } from './observe-client'
-import { STATUS_BAD_GATEWAY, STATUS_CLIENT_CLOSED } from '../span/names'
-import { endOutgoingSpan, noResponseStatus } from './outgoing-call'
-import { parentInContext, type OutgoingParent } from './outgoing-parent'
+import { endOutgoingSpan, monitoredStatus } from './outgoing-call'
+import { recordingParent, type OutgoingParent } from './outgoing-parent'
 
 /** What the monitor reads of undici's request object (undici 5 had headers as one string, 6+ a flat array). */
 interface UndiciRequest {
@@ -35,15 +32,6 @@ interface Pending {
 
 // Keyed by undici's request object, so a request that never completes is simply collected.
 const pending = new WeakMap<object, Pending>()
-
-/** The request the call is made for; undefined when it is not to be recorded. */
-function recordingParent (active: Context): OutgoingParent | undefined {
-  // Exporters suppress tracing while they send; observe calls already have their span.
-  if (isTracingSuppressed(active) || active.getValue(OBSERVED_CALL) !== undefined) return undefined
-  const parent = parentInContext(active)
-  // Another app's plugin may have the monitor off: the subscription is per process.
-  return parent?.plugin.options.monitorOutgoing === true ? parent : undefined
-}
 
 /** Calls `fn(name, value)` for each header of undici's raw forms: `[k, v, k, v]` arrays, or `k: v\r\n` text. */
 function forEachRawHeader (raw: unknown, fn: (name: string, value: string) => void): void {
@@ -107,16 +95,6 @@ function onHeaders (message: unknown): void {
   }
 }
 
-/**
- * undici's own failures carry a code (ECONNREFUSED, UND_ERR_SOCKET…); an error without one is the reason
- * the caller aborted with, which is all the monitor sees of the caller's signal.
- */
-function monitoredStatus (error: unknown): number {
-  const status = noResponseStatus(error)
-  const code = (error as { code?: unknown } | undefined)?.code
-  return status === STATUS_BAD_GATEWAY && typeof code !== 'string' ? STATUS_CLIENT_CLOSED : status
-}
-
 /** Ends the span once: undici may report an error for a request more than once. */
 function finish (request: UndiciRequest, error: unknown): void {
   const entry = pending.get(request)
@@ -159,16 +137,11 @@ const CHANNELS: ReadonlyArray<[string, (message: unknown) => void]> = [
   ['undici:request:error', onError]
 ]
 
-// One subscription per process however many apps turn the option on, or each call would be recorded once per app.
-let users = 0
+/** Starts recording fetch/undici requests. */
+export function watchUndici (): void {
+  for (const [name, handler] of CHANNELS) subscribe(name, handler)
+}
 
-/** Subscribes to undici's channels; the returned function unsubscribes (once the last user stopped). */
-export function startOutgoingMonitor (): () => void {
-  if (users++ === 0) for (const [name, handler] of CHANNELS) subscribe(name, handler)
-  let stopped = false
-  return function stopOutgoingMonitor () {
-    if (stopped) return
-    stopped = true
-    if (--users === 0) for (const [name, handler] of CHANNELS) unsubscribe(name, handler)
-  }
+export function unwatchUndici (): void {
+  for (const [name, handler] of CHANNELS) unsubscribe(name, handler)
 }

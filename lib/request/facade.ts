@@ -1,4 +1,5 @@
-import type { ApitoolkitRequest, ApitoolkitTenant, ApitoolkitUser, ObserveClient } from '../../types/index'
+import type { ApitoolkitRequest, ApitoolkitTenant, ApitoolkitUser, AxiosLike, ObserveClient, ObserveOptions } from '../../types/index'
+import { observeAxios } from '../outgoing/observe-axios'
 import { createObserveClient } from '../outgoing/observe-client'
 import type { CustomValue } from '../span/apitoolkit-span'
 import { ATTR, REQUEST_HEADER_PREFIX, RESPONSE_HEADER_PREFIX } from '../span/names'
@@ -41,6 +42,10 @@ export class RequestFacade implements ApitoolkitRequest {
   get observe (): ObserveClient {
     this.client ??= createObserveClient(this[kRecord])
     return this.client
+  }
+
+  observeAxios<T extends AxiosLike> (instance: T, options?: ObserveOptions): T {
+    return observeAxios(this[kRecord], instance, options)
   }
 
   setUser (user: ApitoolkitUser): void {

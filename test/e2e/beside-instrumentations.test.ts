@@ -9,7 +9,10 @@ import { HttpInstrumentation } from '@opentelemetry/instrumentation-http'
 import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici'
 import { InMemorySpanExporter, NodeTracerProvider, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-node'
 import type { IncomingHttpHeaders } from 'node:http'
-import { startOfficialReceiver } from '../helpers/official-receiver'
+import type { FastifyInstance } from 'fastify'
+import { startOfficialReceiver, type DecodedSpan } from '../helpers/official-receiver'
+import type { Teardown } from '../helpers/teardown'
+import type { Upstream } from '../helpers/upstream'
 
 const exporter = new InMemorySpanExporter()
 const provider = new NodeTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] })
@@ -27,23 +30,45 @@ const headerGetter: TextMapGetter<IncomingHttpHeaders> = {
   get: (carrier, key) => carrier[key]
 }
 
+interface Traced {
+  upstream: Upstream
+  /** GETs `path` on the app with `x-test-id: id`; its status. */
+  get (path: string, id: string): Promise<number>
+  /** Closes the app and returns every APItoolkit span the receiver got; the SDK's spans are flushed too. */
+  spans (): Promise<DecodedSpan[]>
+}
+
+/** The plugin on a Fastify app exporting to a receiver of its own, beside an upstream; `routes` adds the handlers. */
+async function startTraced (t: Teardown, monitorOutgoing: boolean, routes: (app: FastifyInstance, upstream: string) => void): Promise<Traced> {
+  exporter.reset()
+  const receiver = await startOfficialReceiver()
+  t.teardown(() => receiver.close())
+  const upstream = await startUpstream(t)
+  const app = Fastify()
+  await app.register(apitoolkit, { otlpEndpoint: receiver.endpoint, monitorOutgoing })
+  routes(app, upstream.url)
+  const url = await app.listen({ host: '127.0.0.1', port: 0 })
+  return {
+    upstream,
+    get: async (path, id) => (await fetch(`${url}${path}`, { headers: { 'x-test-id': id } })).status,
+    spans: async () => {
+      await app.close()
+      await provider.forceFlush()
+      return receiver.spans
+    }
+  }
+}
+
 for (const monitorOutgoing of [false, true]) {
   test(`one trace per request, one traceparent per call (monitorOutgoing: ${String(monitorOutgoing)})`, async (t) => {
-    exporter.reset()
-    const receiver = await startOfficialReceiver()
-    t.teardown(() => receiver.close())
-    const upstream = await startUpstream(t)
-    const app = Fastify()
-    await app.register(apitoolkit, { otlpEndpoint: receiver.endpoint, monitorOutgoing })
-    app.get('/observed', async (request) => await (await request.apitoolkit.observe.get(`${upstream.url}/items/1`)).json())
-    app.get('/plain', async () => await (await fetch(`${upstream.url}/items/2`)).json())
-    const url = await app.listen({ host: '127.0.0.1', port: 0 })
-    t.equal((await fetch(`${url}/observed`, { headers: { 'x-test-id': 'observed' } })).status, 200)
-    t.equal((await fetch(`${url}/plain`, { headers: { 'x-test-id': 'plain' } })).status, 200)
-    await app.close()
-    await provider.forceFlush()
-
-    const spans = receiver.spans
+    const traced = await startTraced(t, monitorOutgoing, (app, up) => {
+      app.get('/observed', async (request) => await (await request.apitoolkit.observe.get(`${up}/items/1`)).json())
+      app.get('/plain', async () => await (await fetch(`${up}/items/2`)).json())
+    })
+    const { upstream } = traced
+    t.equal(await traced.get('/observed', 'observed'), 200)
+    t.equal(await traced.get('/plain', 'plain'), 200)
+    const spans = await traced.spans()
     for (const [id, path] of [['observed', '/items/1'], ['plain', '/items/2']]) {
       const incoming = spans.find((s) => s.attributes['http.request.header.x-test-id'] === id)
       if (incoming === undefined) throw new Error(`no APItoolkit span for ${id}`)
@@ -65,5 +90,46 @@ for (const monitorOutgoing of [false, true]) {
       upstream.one('/items/1').headers.traceparent?.toString().split('-')[2], observedCall?.spanId,
       'through observe, the traceparent names the APItoolkit CLIENT span'
     )
+  })
+}
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const axios = require('axios') as typeof import('axios').default
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { callWith } = require('../helpers/clients') as typeof import('../helpers/clients')
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { headerLines } = require('../helpers/upstream') as typeof import('../helpers/upstream')
+
+for (const monitorOutgoing of [false, true]) {
+  test(`node:http, axios and got beside the http instrumentation: one traceparent per call, of the request's trace (monitorOutgoing: ${String(monitorOutgoing)})`, async (t) => {
+    const traced = await startTraced(t, monitorOutgoing, (app, up) => {
+      app.get('/clients', async (request) => {
+        await callWith('http', `${up}/items/http`)
+        await callWith('axios', `${up}/items/axios`)
+        await callWith('got', `${up}/items/got`)
+        await request.apitoolkit.observeAxios(axios).get(`${up}/items/observed`)
+        return { ok: true }
+      })
+    })
+    const { upstream } = traced
+    t.equal(await traced.get('/clients', 'clients'), 200)
+    const spans = await traced.spans()
+    const incoming = spans.find((s) => s.attributes['http.request.header.x-test-id'] === 'clients')
+    if (incoming === undefined) throw new Error('no APItoolkit span for the request')
+    const ours = spans.filter((s) => s.attributes['apitoolkit.sdk_type'] === 'JsOutgoing')
+    const theirs = exporter.getFinishedSpans().filter((s) => s.kind === SpanKind.CLIENT)
+    for (const client of ['http', 'axios', 'got', 'observed']) {
+      const lines = headerLines(upstream.one(`/items/${client}`), 'traceparent')
+      t.equal(lines.length, 1, `${client}: exactly one traceparent`)
+      const [, traceId, spanId] = lines[0].split('-')
+      t.equal(traceId, incoming.traceId, `${client}: of the request's trace`)
+      const named = [...ours.map((s) => s.spanId), ...theirs.map((s) => s.spanContext().spanId)]
+      t.ok(named.includes(spanId), `${client}: naming a CLIENT span of that trace`)
+    }
+    const observed = ours.filter((s) => s.attributes['http.target'] === '/items/observed')
+    t.equal(observed.length, 1, 'the observeAxios call has its span')
+    t.equal(headerLines(upstream.one('/items/observed'), 'traceparent')[0].split('-')[2], observed[0].spanId, 'and the traceparent names it: the http instrumentation kept out')
+    t.notOk(theirs.some((s) => JSON.stringify(s.attributes).includes('/items/observed')), 'which did not record it')
+    t.equal(ours.length, monitorOutgoing ? 4 : 1, 'one APItoolkit span per recorded call')
   })
 }

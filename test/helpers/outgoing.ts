@@ -3,6 +3,7 @@
 // receiver, and readers for the spans that receiver decodes.
 import type { AddressInfo } from 'node:net'
 import Fastify, { type FastifyInstance } from 'fastify'
+import type { Test } from 'tap'
 import type { ApitoolkitOptions } from '../../types/index'
 import { plugin } from '../../lib/plugin'
 import { startOfficialReceiver, type DecodedSpan, type OfficialReceiver } from './official-receiver'
@@ -72,11 +73,47 @@ export function spansOfRequest (spans: DecodedSpan[], id: string): { incoming: D
   return { incoming, outgoing: outgoingSpans(spans, incoming) }
 }
 
+/** The incoming span of request `id` and its one outgoing span (there must be exactly one). */
+export function soleOutgoing (spans: DecodedSpan[], id: string): { incoming: DecodedSpan, s: DecodedSpan } {
+  const { incoming, outgoing } = spansOfRequest(spans, id)
+  if (outgoing.length !== 1) throw new Error(`expected one outgoing span under ${id}, found ${outgoing.length}`)
+  return { incoming, s: outgoing[0] }
+}
+
+/**
+ * How many of the requests `ids` have exactly `count` outgoing spans, each filed under `route(id)` and a
+ * child of that very request's span, in its trace.
+ */
+export function linkedRequests (spans: DecodedSpan[], ids: string[], count: number, route: (id: string) => string): number {
+  return ids.filter((id) => {
+    const { incoming, outgoing } = spansOfRequest(spans, id)
+    return outgoing.length === count && outgoing.every((s) => s.attributes['http.route'] === route(id) &&
+      s.parentSpanId === incoming.spanId && s.traceId === incoming.traceId)
+  }).length
+}
+
 /** The outgoing span whose http.target is `target`, which must be unique. */
 export function outgoingTo (spans: DecodedSpan[], target: string): DecodedSpan {
   const found = spans.filter((s) => isOutgoing(s) && s.attributes['http.target'] === target)
   if (found.length !== 1) throw new Error(`expected one outgoing span to ${target}, found ${found.length}`)
   return found[0]
+}
+
+/**
+ * Checks what every outgoing span of a successful call says of itself and of its request: an APItoolkit
+ * CLIENT span, status unset, a child of `incoming` in its trace, with its own msg_id, to `host`.
+ */
+export function assertOutgoingOf (t: Test, s: DecodedSpan, incoming: DecodedSpan, host: string, what = ''): void {
+  const attr = s.attributes
+  t.equal(s.kind, KIND_CLIENT, `${what} kind CLIENT`)
+  t.equal(s.name, 'monoscope.http', `${what} the APItoolkit span name`)
+  t.same(s.status, { code: STATUS_UNSET, message: '' }, `${what} status unset`)
+  t.equal(s.traceId, incoming.traceId, `${what} in the request's trace`)
+  t.equal(s.parentSpanId, incoming.spanId, `${what} a child of the request's span`)
+  t.equal(attr['apitoolkit.parent_id'], incoming.attributes['apitoolkit.msg_id'], `${what} parent_id is the request's msg_id`)
+  t.match(attr['apitoolkit.msg_id'], UUID_V4, `${what} a msg_id of its own`)
+  t.equal(attr['apitoolkit.sdk_type'], 'JsOutgoing', `${what} sdk_type JsOutgoing`)
+  t.equal(attr['net.host.name'], host, `${what} host with port`)
 }
 
 /** The traceparent that names `span`, sampled. */

@@ -106,25 +106,27 @@ main().catch((err) => { console.error(err); process.exitCode = 1 })
 const CJS_APP = `'use strict'
 const Fastify = require('fastify')
 const apitoolkit = require('apitoolkit-fastify')
-const { reportError, observeRequest } = require('apitoolkit-fastify')
+const { reportError, observeRequest, observeAxios } = require('apitoolkit-fastify')
 const EXPORTS = {
   plugin: typeof apitoolkit,
   defaultIsPlugin: apitoolkit.default === apitoolkit,
   reportError: typeof reportError,
-  observeRequest: typeof observeRequest
+  observeRequest: typeof observeRequest,
+  observeAxios: typeof observeAxios
 }
 const RESOLVED = require.resolve('apitoolkit-fastify')
 ${JS_APP}`
 
 const ESM_APP = `import Fastify from 'fastify'
 import { createRequire } from 'node:module'
-import apitoolkit, { reportError, observeRequest } from 'apitoolkit-fastify'
+import apitoolkit, { reportError, observeRequest, observeAxios } from 'apitoolkit-fastify'
 import * as namespace from 'apitoolkit-fastify'
 const EXPORTS = {
   plugin: typeof apitoolkit,
   defaultIsPlugin: namespace.apitoolkit === apitoolkit && typeof namespace.default === 'function',
   reportError: typeof reportError,
-  observeRequest: typeof observeRequest
+  observeRequest: typeof observeRequest,
+  observeAxios: typeof observeAxios
 }
 const RESOLVED = createRequire(import.meta.url).resolve('apitoolkit-fastify')
 ${JS_APP}`
@@ -139,7 +141,8 @@ const options: ApitoolkitOptions = { apiKey: process.env.APITOOLKIT_KEY, otlpEnd
 const EXPORTS = {
   plugin: typeof apitoolkit,
   reportError: typeof reportError,
-  observeRequest: typeof observeRequest
+  observeRequest: typeof observeRequest,
+  observeAxios: typeof observeAxios
 }
 
 async function main (): Promise<void> {
@@ -166,12 +169,12 @@ async function main (): Promise<void> {
 }
 main().catch((err: unknown) => { console.error(err); process.exitCode = 1 })
 `
-const TS_IMPORTS = "import apitoolkit, { observeRequest, reportError, type ApitoolkitOptions, type ObserveClient } from 'apitoolkit-fastify'"
+const TS_IMPORTS = "import apitoolkit, { observeAxios, observeRequest, reportError, type ApitoolkitOptions, type ObserveClient } from 'apitoolkit-fastify'"
 const TS_CJS_APP = TS_APP.replace('IMPORTS', `${TS_IMPORTS}\nconst RESOLVED = require.resolve('apitoolkit-fastify')`)
 const TS_ESM_APP = TS_APP.replace('IMPORTS', `${TS_IMPORTS}\nimport { createRequire } from 'node:module'\nconst RESOLVED = createRequire(import.meta.url).resolve('apitoolkit-fastify')`)
 
 const EXPECTED_BODY = { order: '42', viaName: { id: '7' }, viaRequest: { id: '8' } }
-const EXPECTED_EXPORTS = { plugin: 'function', reportError: 'function', observeRequest: 'function' }
+const EXPECTED_EXPORTS = { plugin: 'function', reportError: 'function', observeRequest: 'function', observeAxios: 'function' }
 
 // ---- one pack, one install, shared by every check -----------------------------------------------------
 

@@ -77,7 +77,7 @@ function mutate (source: string, from: RegExp, to: string): string {
 const realRun = runTsd(ROOT)
 
 /**
- * A scratch copy of the package whose types are broken in eight ways, each of which one kind of assertion in
+ * A scratch copy of the package whose types are broken in nine ways, each of which one kind of assertion in
  * the type tests must catch. It shares the project's node_modules through a symlink.
  */
 async function brokenCopy (dir: string): Promise<void> {
@@ -103,6 +103,8 @@ async function brokenCopy (dir: string): Promise<void> {
   types = mutate(types, /\bsetAttributes \(attributes: Record<string, string \| number \| boolean>\): void/, 'setAttributes (attributes: Record<string, any>): void')
   // 8. apiKey no longer takes undefined under exactOptionalPropertyTypes
   types = mutate(types, /\bapiKey\?: string \| undefined\b/, 'apiKey?: string')
+  // 9. observeAxios takes anything and gives back any
+  types = mutate(types, /\bobserveAxios<T extends AxiosLike> \(instance: T, options\?: ObserveOptions\): T\n/, 'observeAxios (instance: any, options?: ObserveOptions): any\n')
   await writeFile(path.join(dir, 'types', 'index.d.ts'), types)
 }
 const brokenDir = mkdtemp(path.join(tmpdir(), 'apitoolkit-types-'))
@@ -137,6 +139,8 @@ test('the type tests fail when the public types are broken', async (t) => {
   expectFailureAt('a client method returning something else than a Response is caught', "expectType<Promise<Response>>(client.get('https://stock.example.com/items/42'))", /unknown/)
   expectFailureAt('setUser taking anything is caught', 'expectError(request.apitoolkit.setUser({ id: true }))', /Expected an error/)
   expectFailureAt('setUser typed any is caught', "expectType<(user: ApitoolkitUser) => void>(null as unknown as ApitoolkitRequest['setUser'])", /any|identical/)
+  expectFailureAt('an observeAxios typed any is caught', 'expectNotType<any>(observedAxios)', /identical/)
+  expectFailureAt('an observeAxios taking anything is caught', 'expectError(request.apitoolkit.observeAxios({}))', /Expected an error/)
   expectFailureAt('setAttributes taking any value is caught', "expectError(request.apitoolkit.setAttributes({ nested: { plan: 'pro' } }))", /Expected an error/)
   if (t.passing() === false) t.comment(run.output)
 })

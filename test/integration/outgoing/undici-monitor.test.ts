@@ -7,8 +7,9 @@ import { suppressTracing } from '@opentelemetry/core'
 import { within } from '../../helpers/deadline'
 import { errorsOf } from '../../helpers/harness'
 import {
-  call, exceptionsOf, isOutgoing, KIND_CLIENT, outgoingTo, REDACTED, spansOfRequest, startApp, STATUS_ERROR, STATUS_UNSET,
-  traceparentOf, UUID_V4
+  assertOutgoingOf, call, exceptionsOf, isOutgoing, linkedRequests, outgoingTo, REDACTED, soleOutgoing, spansOfRequest, startApp,
+  STATUS_ERROR, STATUS_UNSET,
+  traceparentOf
 } from '../../helpers/outgoing'
 import { closedPort, headerLines, startUpstream } from '../../helpers/upstream'
 
@@ -22,19 +23,9 @@ test('a plain fetch in a handler: exactly one outgoing span, linked; headers red
     })
   })
   t.same((await call(app, '/plain', 'plain')).body, { id: '42', name: 'widget', token: 'tok-secret' })
-  const { incoming, outgoing } = spansOfRequest(await app.closeApp(), 'plain')
-  t.equal(outgoing.length, 1)
-  const [s] = outgoing
+  const { incoming, s } = soleOutgoing(await app.closeApp(), 'plain')
   const attr = s.attributes
-  t.equal(s.kind, KIND_CLIENT)
-  t.equal(s.name, 'monoscope.http')
-  t.same(s.status, { code: STATUS_UNSET, message: '' })
-  t.equal(s.traceId, incoming.traceId)
-  t.equal(s.parentSpanId, incoming.spanId)
-  t.equal(attr['apitoolkit.parent_id'], incoming.attributes['apitoolkit.msg_id'])
-  t.match(attr['apitoolkit.msg_id'], UUID_V4)
-  t.equal(attr['apitoolkit.sdk_type'], 'JsOutgoing')
-  t.equal(attr['net.host.name'], new URL(up.url).host)
+  assertOutgoingOf(t, s, incoming, new URL(up.url).host)
   t.equal(attr['http.route'], '/items/42')
   t.equal(attr['http.target'], '/items/42?x=1')
   t.equal(attr['http.request.method'], 'GET')
@@ -168,13 +159,7 @@ test('concurrent requests: every monitored span points at its own request', asyn
   const answers = await Promise.all(ids.map((id) => call(app, `/fan/${id}`, id)))
   t.same(answers.map((a) => a.body), ids.map((id) => [id, id]))
   const spans = await app.closeApp()
-  let linked = 0
-  for (const id of ids) {
-    const { incoming, outgoing } = spansOfRequest(spans, id)
-    if (outgoing.length === 2 && outgoing.every((s) => s.attributes['http.route'] === `/items/${id}` &&
-      s.parentSpanId === incoming.spanId && s.traceId === incoming.traceId)) linked++
-  }
-  t.equal(linked, ids.length)
+  t.equal(linkedRequests(spans, ids, 2, (id) => `/items/${id}`), ids.length)
 })
 
 test('nothing is recorded outside a monitored request, with tracing suppressed, or with the option off', async (t) => {

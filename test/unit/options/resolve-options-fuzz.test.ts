@@ -13,7 +13,7 @@ import {
 
 // ---- the contract, written down independently of lib/options/ (the documented options and the README's extras)
 
-type Kind = 'string' | 'boolean' | 'capture' | 'rate' | 'milliseconds' | 'string[]' | 'path[]' | 'positive integer'
+type Kind = 'string' | 'boolean' | 'capture' | 'rate' | 'milliseconds' | 'string[]' | 'path[]' | 'template[]' | 'positive integer'
 
 const KINDS: Readonly<Record<string, Kind>> = {
   apiKey: 'string',
@@ -29,6 +29,7 @@ const KINDS: Readonly<Record<string, Kind>> = {
   correlateLogs: 'boolean',
   sampleRate: 'rate',
   slowRequestMs: 'milliseconds',
+  outgoingWildcards: 'template[]',
   redactHeaders: 'string[]',
   redactQueryParams: 'string[]',
   ignoreRoutes: 'string[]',
@@ -78,8 +79,8 @@ function verdict (name: string, value: unknown): Verdict {
   if (!hasKind(kind, value)) return 'bad'
   // Endpoints without http:// or https:// are refused; with one, only the URL parser knows.
   if (name === 'otlpEndpoint') return hasScheme(value as string) ? 'maybe' : 'bad'
-  // Path lists: only the parser knows.
-  return kind === 'path[]' && (value as string[]).length > 0 ? 'maybe' : 'ok'
+  // Path and URL template lists: only their parsers know.
+  return (kind === 'path[]' || kind === 'template[]') && (value as string[]).length > 0 ? 'maybe' : 'ok'
 }
 
 // ---- generators ------------------------------------------------------------------------------------
@@ -178,6 +179,7 @@ function validValueArb (name: string, endpointArb: fc.Arbitrary<string>): fc.Arb
     case 'milliseconds': return fc.oneof(fc.nat(), fc.double({ min: 0, max: 1e9, noNaN: true }))
     case 'positive integer': return fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER })
     case 'string[]': return fc.array(fc.oneof(fc.string({ maxLength: 12 }), fc.constantFrom('Authorization', 'X-API-Key', 'x-secret')), { maxLength: 4 })
+    case 'template[]': return fc.array(fc.oneof(fc.string({ maxLength: 12 }), fc.constantFrom('/items/:id', '/a/:b/c/:d', '/', 'items/:id', '/x/:', '/x/:a/:a')), { maxLength: 4 })
     default: return fc.array(anyPathArb, { maxLength: 4 })
   }
 }

@@ -33,7 +33,12 @@ const REFUSED: Array<[string, unknown, RegExp]> = [
   ['an infinite maxQueueBytes', { maxQueueBytes: Infinity }, /maxQueueBytes must be a positive integer, got Infinity/],
   ['a string maxQueueBytes', { maxQueueBytes: '32mb' }, /maxQueueBytes must be a positive integer, got "32mb"/],
   ['tags that are not a list', { tags: 'prod' }, /tags must be an array of strings, got "prod"/],
-  ['options that are not an object', 'verbose', /options must be an object, got "verbose"/],
+  ['outgoing wildcards that are not a list', { outgoingWildcards: '/items/:id' }, /^apitoolkit-fastify: option outgoingWildcards must be an array of strings, got "\/items\/:id"$/],
+  ['a non-string outgoing wildcard', { outgoingWildcards: ['/a', 7] }, /option outgoingWildcards\[1\] must be a string, got 7/],
+  ['an outgoing wildcard without a leading slash', { outgoingWildcards: ['/a', 'items/:id'] }, /^apitoolkit-fastify: option outgoingWildcards\[1\]: "items\/:id" must start with \/$/],
+  ['an outgoing wildcard with a query', { outgoingWildcards: ['/items?id=1'] }, /option outgoingWildcards\[0\]: "\/items\?id=1" must be a path alone/],
+  ['an outgoing wildcard with a nameless parameter', { outgoingWildcards: ['/items/:'] }, /option outgoingWildcards\[0\]: .*parameter without a name/],
+  ['an outgoing wildcard naming a parameter twice', { outgoingWildcards: ['/a/:x/:x'] }, /option outgoingWildcards\[0\]: .*:x twice/],
   ['a capture mode other than errors', { captureResponseBody: 'error' }, /option captureResponseBody must be true, false or 'errors', got "error"/],
   ['a sample rate above 1', { sampleRate: 1.5 }, /option sampleRate must be a number from 0 to 1, got 1\.5/],
   ['a negative sample rate', { sampleRate: -0.1 }, /option sampleRate must be a number from 0 to 1, got -0\.1/],
@@ -42,7 +47,8 @@ const REFUSED: Array<[string, unknown, RegExp]> = [
   ['a negative slowRequestMs', { slowRequestMs: -1 }, /option slowRequestMs must be a number of milliseconds, 0 or more, got -1/],
   ['an infinite slowRequestMs', { slowRequestMs: Infinity }, /option slowRequestMs must be a number of milliseconds, 0 or more, got Infinity/],
   ['a redactSecrets that is not a boolean', { redactSecrets: 'off' }, /option redactSecrets must be a boolean, got "off"/],
-  ['a correlateLogs that is not a boolean', { correlateLogs: 1 }, /option correlateLogs must be a boolean, got 1/]
+  ['a correlateLogs that is not a boolean', { correlateLogs: 1 }, /option correlateLogs must be a boolean, got 1/],
+  ['options that are not an object', 'verbose', /options must be an object, got "verbose"/]
 ]
 
 for (const [what, options, message] of REFUSED) {
@@ -70,6 +76,13 @@ test('capture policy defaults: no bodies, every request kept, slow from 1 s, sec
   t.equal(given.slowRequestMs, 0)
   t.equal(given.policy.settings.redactSecrets, false)
   t.equal(given.correlateLogs, true)
+})
+
+test('outgoingWildcards: compiled once, in the order given; none by default', async (t) => {
+  t.equal(resolveOptions({}, {}).outgoingWildcards.match('/items/1'), undefined)
+  const { outgoingWildcards } = resolveOptions({ outgoingWildcards: ['/items/new', '/items/:id'] }, {})
+  t.equal(outgoingWildcards.match('/items/new'), '/items/new')
+  t.equal(outgoingWildcards.match('/items/7'), '/items/:id')
 })
 
 test('the queue bounds: maxQueueSize and maxQueueBytes as given, else 2048 spans and 32 MiB', async (t) => {
