@@ -1,7 +1,7 @@
 // Command-line flags: run.ts's, and the helpers the other entry points parse theirs with.
 // `npm run bench -- --quick` passes them through npm.
 import { parseArgs } from 'node:util'
-import { VARIANTS, type Variant } from './protocol'
+import { OPTION_VARIANTS, VARIANTS, type Variant } from './protocol'
 
 export interface BenchArgs {
   rounds: number
@@ -47,15 +47,16 @@ export function number (flag: string, value: string | undefined, fallback: numbe
 
 /** One variant's name, checked against the known variants. */
 export function variantName (flag: string, name: string): Variant {
-  if (!(VARIANTS as readonly string[]).includes(name)) {
-    throw new Error(`--${flag}: unknown variant '${name}' (known: ${VARIANTS.join(', ')})`)
+  const known: readonly string[] = [...VARIANTS, ...OPTION_VARIANTS]
+  if (!known.includes(name)) {
+    throw new Error(`--${flag}: unknown variant '${name}' (known: ${known.join(', ')})`)
   }
   return name as Variant
 }
 
-/** `--variants a,b`, checked against the known variants; all of them when the flag is absent. */
-export function variantList (value: string | undefined): Variant[] {
-  if (value === undefined) return [...VARIANTS]
+/** `--variants a,b`, checked against the known variants; `defaults` when the flag is absent. */
+export function variantList (value: string | undefined, defaults: readonly Variant[] = VARIANTS): Variant[] {
+  if (value === undefined) return [...defaults]
   return value.split(',').map((name) => variantName('variants', name))
 }
 

@@ -15,7 +15,7 @@ import { number, variantList } from './args'
 import { errorMessage, firstLine } from './errors'
 import { DASH, integer, markdownTable, median, percent } from './format'
 import { runLoad } from './load'
-import type { Variant } from './protocol'
+import { OPTION_VARIANTS, VARIANTS, type Variant } from './protocol'
 import { ServerProcess } from './server-process'
 import { SinkProcess, type SinkListener } from './sink-process'
 import { addedOverHttpInstrLine, arrivalLines, shareLines, TARGETS_TEXT } from './targets'
@@ -163,6 +163,28 @@ function targetLines (all: Counts[]): string[] {
   ]
 }
 
+/** What each option variant adds to, or saves from, the configuration it differs from by one option. */
+function optionLines (all: Counts[]): string[] {
+  const main = (variant: Variant, request: RequestSpec): number | undefined => {
+    const c = all.find((x) => x.variant === variant && x.request === request)
+    return c === undefined ? undefined : medianOf(c, (run) => run.main)
+  }
+  const delta = (a: number | undefined, b: number | undefined): string =>
+    a === undefined || b === undefined ? 'not measured' : `${a - b >= 0 ? '+' : '−'}${integer(Math.abs(a - b))}`
+  return MAIN_REQUESTS.flatMap((request) => {
+    const full = main('plugin-full', request)
+    const bare = main('bare', request)
+    return [
+      `- ${request.name}: \`redactSecrets\` (on, the default) costs ${delta(full, main('plugin-no-secrets', request))} instructions a request ` +
+        '(plugin-full against plugin-no-secrets)',
+      `- ${request.name}: a request sampling leaves out (\`plugin-unsampled\`) costs ${delta(main('plugin-unsampled', request), bare)} over bare, ` +
+        `against ${delta(full, bare)} for one exported with full capture`,
+      `- ${request.name}: \`correlateLogs\` costs ${delta(main('plugin-logger-correlated', request), main('plugin-logger', request))} instructions a request ` +
+        'with Fastify\'s logger at info level (plugin-logger-correlated against plugin-logger)'
+    ]
+  })
+}
+
 function readArgs (): Args {
   const { values } = parseArgs({
     options: {
@@ -174,7 +196,7 @@ function readArgs (): Args {
     }
   })
   return {
-    variants: variantList(values.variants),
+    variants: variantList(values.variants, [...VARIANTS, ...OPTION_VARIANTS]),
     warm: number('warm', values.warm, DEFAULT_WARM, 1),
     requests: number('requests', values.requests, DEFAULT_REQUESTS, 1),
     runs: number('runs', values.runs, DEFAULT_RUNS, 1),
@@ -204,6 +226,10 @@ function report (all: Counts[], args: Args): string {
     'Targets in this run (main thread):',
     '',
     ...targetLines(all),
+    '',
+    'What options cost (main thread, medians):',
+    '',
+    ...optionLines(all),
     ''
   ].join('\n')
 }

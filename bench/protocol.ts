@@ -8,7 +8,16 @@
  * @opentelemetry/instrumentation-http. `http-instr-plugin`: the same plus the plugin.
  */
 export const VARIANTS = ['bare', 'plugin-full', 'fastify-otel', 'http-instr', 'http-instr-plugin'] as const
-export type Variant = typeof VARIANTS[number]
+
+/**
+ * What one option costs on top of plugin-full, counted by `npm run bench:instructions`:
+ * `plugin-no-secrets` with `redactSecrets: false`; `plugin-unsampled` with `sampleRate: 0` (every request
+ * ordinary, none exported: the cost of a request sampling leaves out); `plugin-logger` with Fastify's
+ * logger on at info level (two lines a request, to a stream that drops them) and
+ * `plugin-logger-correlated` the same with `correlateLogs: true`.
+ */
+export const OPTION_VARIANTS = ['plugin-no-secrets', 'plugin-unsampled', 'plugin-logger', 'plugin-logger-correlated'] as const
+export type Variant = typeof VARIANTS[number] | typeof OPTION_VARIANTS[number]
 
 /** An address where no collector listens: exports fail fast and the plugin must drop, not hoard. */
 export const UNREACHABLE_COLLECTOR = 'http://127.0.0.1:1'

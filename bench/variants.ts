@@ -56,7 +56,17 @@ export async function instrument (
       return
     case 'plugin-full':
     case 'http-instr-plugin':
+    case 'plugin-logger':
       await app.register(loadPlugin(), { ...FULL_CAPTURE, otlpEndpoint: collector })
+      return
+    case 'plugin-no-secrets':
+      await app.register(loadPlugin(), { ...FULL_CAPTURE, redactSecrets: false, otlpEndpoint: collector })
+      return
+    case 'plugin-unsampled':
+      await app.register(loadPlugin(), { ...FULL_CAPTURE, sampleRate: 0, otlpEndpoint: collector })
+      return
+    case 'plugin-logger-correlated':
+      await app.register(loadPlugin(), { ...FULL_CAPTURE, correlateLogs: true, otlpEndpoint: collector })
       return
     case 'fastify-otel': {
       if (provider === undefined) throw new Error('fastify-otel needs the global provider')

@@ -1,6 +1,7 @@
 // JSON of a value, written only as far as a span keeps it: a 1 MiB request body costs its first
 // maxBodyBytes to capture, not a full JSON.stringify. The walk keeps its own stack, so no nesting depth
 // can overflow it.
+import { containsSecret } from '../redaction/secrets'
 import { writeBounded, type JsonOutput } from './json-output'
 
 /** What JSON.stringify leaves out: undefined, functions, symbols. */
@@ -88,22 +89,24 @@ function writeValue (out: JsonOutput, value: unknown): boolean {
 }
 
 /**
- * `JSON.stringify(value)` as UTF-8, cut structurally to at most `maxBytes`: equal to it when it fits.
+ * `JSON.stringify(value)` as UTF-8, cut structurally to at most `maxBytes`: equal to it when it fits
+ * (with `secrets`, strings and integers that look like secrets written as the marker).
  * undefined where JSON.stringify gives no text or throws, and when not even the first value fits.
  * `sizeHint`, the body's size as received when known: at most maxBytes lets the native JSON.stringify,
  * faster than the walk, write it first.
  */
-export function boundedStringify (value: unknown, maxBytes: number, sizeHint?: number): Buffer | undefined {
+export function boundedStringify (value: unknown, maxBytes: number, secrets = false, sizeHint?: number): Buffer | undefined {
   if (sizeHint !== undefined && sizeHint <= maxBytes) {
     const text = nativeStringify(value)
     // Redaction can make a value longer than it came; then the walk cuts it. Each UTF-16 unit takes at
-    // least one byte, so a longer text cannot fit.
-    if (text !== undefined && text.length <= maxBytes) {
+    // least one byte, so a longer text cannot fit. A text with a secret in it is written by the walk,
+    // which withholds it: JSON's escapes never split a secret's shape, so scanning the text finds it.
+    if (text !== undefined && text.length <= maxBytes && !(secrets && containsSecret(text))) {
       const bytes = Buffer.from(text, 'utf8')
       if (bytes.length <= maxBytes) return bytes
     }
   }
-  return writeBounded(maxBytes, (out) => writeValue(out, value)) ?? undefined
+  return writeBounded(maxBytes, (out) => writeValue(out, value), secrets) ?? undefined
 }
 
 /** undefined where JSON.stringify throws: the walk then decides (it writes nestings too deep for the native one). */

@@ -7,6 +7,7 @@ import { bodyType, type BodyType } from './content-type'
 import { formFromObject, formFromText } from './form'
 import { writeBounded } from './json-output'
 import { cutJsonText } from './json-text'
+import { containsSecret } from '../redaction/secrets'
 import { decodeText, decodeTextPrefix } from './text'
 
 /** For bodies already redacted, or with nothing to redact. */
@@ -26,15 +27,15 @@ function isStream (value: unknown): boolean {
   return typeof value === 'object' && value !== null && typeof (value as { pipe?: unknown }).pipe === 'function'
 }
 
-/** A value already redacted; `sizeHint` as for boundedStringify. */
-function writeRedacted (value: unknown, maxBytes: number, sizeHint?: number): CapturedBody {
+/** A value whose paths are already applied; `sizeHint` as for boundedStringify. */
+function writeRedacted (value: unknown, maxBytes: number, secrets: boolean, sizeHint?: number): CapturedBody {
   // The whole value replaced (a `$` path): the marker, never a piece of it.
   if (value === REDACTED) return redactedBody(maxBytes)
-  return boundedStringify(value, maxBytes, sizeHint)
+  return boundedStringify(value, maxBytes, secrets, sizeHint)
 }
 
 function captureValue (value: unknown, plan: RedactionPlan, maxBytes: number, sizeHint?: number): CapturedBody {
-  return writeRedacted(plan.empty ? value : redactValue(plan, value), maxBytes, sizeHint)
+  return writeRedacted(plan.empty ? value : redactValue(plan, value), maxBytes, plan.secrets, sizeHint)
 }
 
 const NOT_JSON: unique symbol = Symbol('not JSON')
@@ -54,13 +55,14 @@ function captureJsonText (text: string, plan: RedactionPlan, maxBytes: number): 
     const parsed = parseJson(text)
     if (parsed === NOT_JSON) return NOT_JSON
     const redacted = redactValue(plan, parsed)
-    if (redacted !== parsed) return writeRedacted(redacted, maxBytes, size)
+    if (redacted !== parsed) return writeRedacted(redacted, maxBytes, plan.secrets, size)
   } else if (size <= maxBytes && parseJson(text) === NOT_JSON) {
     return NOT_JSON
   }
-  // Nothing redacted: the text as it came when it fits, else its tokens, without a second serialization.
-  if (size <= maxBytes) return Buffer.from(text, 'utf8')
-  const cut = cutJsonText(text, maxBytes)
+  // No path matched: the text as it came when it fits and holds no secret, else its tokens (with secrets
+  // withheld), without a second serialization.
+  if (size <= maxBytes && !(plan.secrets && containsSecret(text))) return Buffer.from(text, 'utf8')
+  const cut = cutJsonText(text, maxBytes, plan.secrets)
   return cut === null ? NOT_JSON : cut
 }
 
@@ -70,7 +72,7 @@ function captureOtherText (text: string, plan: RedactionPlan, maxBytes: number):
   return writeBounded(maxBytes, (out) => {
     out.stringValue(text)
     return true
-  }) ?? undefined
+  }, plan.secrets) ?? undefined
 }
 
 function captureText (text: string, type: BodyType, plan: RedactionPlan, maxBytes: number): CapturedBody {

@@ -1,7 +1,17 @@
 // A JSON document written token by token within a byte budget. Every token is written only if the
 // document can still be closed after it, so when the budget runs out the containers still open are closed
 // and the result parses: a structural prefix of what was being written, at most `maxBytes` UTF-8 bytes.
-import { scanString, sliceEnd } from './json-string'
+import { REDACTED } from '../span/names'
+import { containsSecret } from '../redaction/secrets'
+import { scanString, sliceEnd, tokenEnd } from './json-string'
+
+/** The marker as a JSON string token. */
+const WITHHELD = JSON.stringify(REDACTED)
+// A string cut at the end of the output is scanned for secrets past the cut too, as far as this: a
+// secret across the cut is caught from what is kept and what follows, without reading a huge string whole.
+const SECRET_LOOKAHEAD = 4096
+// Numbers shorter than 13 digits cannot be card numbers.
+const MIN_CARD_DIGITS = 13
 
 /** Thrown by a write that does not fit: the document ends before that value. */
 const FULL: unique symbol = Symbol('output full')
@@ -17,7 +27,8 @@ export class JsonOutput {
   private name = ''
   private nameBytes = 0
 
-  constructor (private readonly maxBytes: number) {}
+  /** `secrets`: strings (and integers) that look like secrets are written as the marker. */
+  constructor (private readonly maxBytes: number, private readonly secrets = false) {}
 
   /** Bytes the next value may take: its comma, its name and the brackets still to close are counted. */
   private room (): number {
@@ -34,6 +45,8 @@ export class JsonOutput {
 
   /** A number, `true`, `false` or `null`, as JSON text (ASCII). */
   literal (text: string): void {
+    // A card number sent as a JSON number is a secret too.
+    if (this.secrets && text.length >= MIN_CARD_DIGITS && containsSecret(text)) return this.withheld()
     if (text.length > this.room()) throw FULL
     this.write(text, text.length)
   }
@@ -43,6 +56,27 @@ export class JsonOutput {
    * index past the token, or -1 when it is not a valid token.
    */
   string (text: string, start: number): number {
+    if (!this.secrets) return this.token(text, start)
+    const room = this.room()
+    if (room < 2) throw FULL
+    const extent = scanString(text, start, room)
+    if (extent === null) return -1
+    // Escapes never split a secret's shape (none holds a quote, a backslash or a control character): the
+    // token's text is scanned as it is. A token cut here is scanned a little past the cut.
+    const end = extent.whole ? extent.end : tokenEnd(text, start, extent.end + SECRET_LOOKAHEAD)
+    if (!containsSecret(text.slice(start + 1, end))) return this.token(text, start)
+    this.withheld()
+    if (extent.whole) return extent.end
+    throw FULL
+  }
+
+  /** The marker in place of a secret, whole or not at all. */
+  private withheld (): void {
+    if (WITHHELD.length > this.room()) throw FULL
+    this.write(WITHHELD, WITHHELD.length)
+  }
+
+  private token (text: string, start: number): number {
     const room = this.room()
     if (room < 2) throw FULL
     const extent = scanString(text, start, room)
@@ -62,7 +96,8 @@ export class JsonOutput {
     // Each UTF-16 unit takes at least one byte, so only the first `room` units can be kept: a long string
     // costs what is kept, not its length.
     const end = s.length + 2 > room ? sliceEnd(s, room) : s.length
-    this.string(JSON.stringify(end < s.length ? s.slice(0, end) : s), 0)
+    if (this.secrets && containsSecret(end < s.length ? s.slice(0, end + SECRET_LOOKAHEAD) : s)) return this.withheld()
+    this.token(JSON.stringify(end < s.length ? s.slice(0, end) : s), 0)
   }
 
   /** The name (a JSON string token at `text[start]`) of the next member; names are never cut. */
@@ -108,10 +143,10 @@ export class JsonOutput {
 /**
  * Runs `write` on an output of `maxBytes` and returns the document, cut where the budget ran out.
  * undefined when not even the first value fits; null when `write` gives up (returns false or throws):
- * then there is no document to write.
+ * then there is no document to write. `secrets`: values that look like secrets are written as the marker.
  */
-export function writeBounded (maxBytes: number, write: (out: JsonOutput) => boolean): Buffer | undefined | null {
-  const out = new JsonOutput(maxBytes)
+export function writeBounded (maxBytes: number, write: (out: JsonOutput) => boolean, secrets = false): Buffer | undefined | null {
+  const out = new JsonOutput(maxBytes, secrets)
   try {
     if (!write(out)) return null
   } catch (err) {

@@ -76,3 +76,17 @@ export function scanString (text: string, start: number, room: number): StringEx
 export function sliceEnd (s: string, end: number): number {
   return end < s.length && isHigh(s.charCodeAt(end - 1)) && isLow(s.charCodeAt(end)) ? end + 1 : end
 }
+
+/**
+ * Index just past the closing quote of the string token at `text[start]`, looking no further than
+ * `limit`: `limit` (or the text's end) when the quote is not found before it.
+ */
+export function tokenEnd (text: string, start: number, limit: number): number {
+  const stop = Math.min(limit, text.length)
+  for (let i = start + 1; i < stop; i++) {
+    const c = text.charCodeAt(i)
+    if (c === QUOTE) return i + 1
+    if (c === BACKSLASH) i++
+  }
+  return stop
+}

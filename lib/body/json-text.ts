@@ -93,9 +93,9 @@ function writeJsonText (out: JsonOutput, text: string): boolean {
 }
 
 /**
- * The JSON text minified and cut structurally to at most `maxBytes`. null when the part read is not JSON;
- * undefined when not even the first value fits.
+ * The JSON text minified and cut structurally to at most `maxBytes`, with `secrets` withheld. null when
+ * the part read is not JSON; undefined when not even the first value fits.
  */
-export function cutJsonText (text: string, maxBytes: number): Buffer | undefined | null {
-  return writeBounded(maxBytes, (out) => writeJsonText(out, text))
+export function cutJsonText (text: string, maxBytes: number, secrets = false): Buffer | undefined | null {
+  return writeBounded(maxBytes, (out) => writeJsonText(out, text), secrets)
 }

@@ -78,9 +78,9 @@ export function checkOptions (
 }
 
 /** The paths compiled once; an invalid one is refused naming the option, its index and where it is wrong. */
-export function compilePaths (name: string, paths: string[]): RedactionPlan {
+export function compilePaths (name: string, paths: string[], secrets = false): RedactionPlan {
   try {
-    return compileRedaction(paths)
+    return compileRedaction(paths, { secrets })
   } catch (err) {
     if (err instanceof RedactionPathError) {
       throw new ApitoolkitOptionsError(`option ${name}[${paths.indexOf(err.path)}]: ${err.message}`)

@@ -115,8 +115,9 @@ export function resolveOptions (raw: unknown, env: NodeJS.ProcessEnv = process.e
   const o = given as ApitoolkitOptions
   const redactRequestBody = [...(o.redactRequestBody ?? [])]
   const redactResponseBody = [...(o.redactResponseBody ?? [])]
-  const requestPlan = compilePaths('redactRequestBody', redactRequestBody)
-  const responsePlan = compilePaths('redactResponseBody', redactResponseBody)
+  const redactSecrets = o.redactSecrets ?? true
+  const requestPlan = compilePaths('redactRequestBody', redactRequestBody, redactSecrets)
+  const responsePlan = compilePaths('redactResponseBody', redactResponseBody, redactSecrets)
   const capture = {
     captureRequestBody: o.captureRequestBody ?? false,
     captureResponseBody: o.captureResponseBody ?? false,
@@ -126,7 +127,6 @@ export function resolveOptions (raw: unknown, env: NodeJS.ProcessEnv = process.e
   const tags = [...(o.tags ?? [])]
   const redactHeaders = new Set([...ALWAYS_REDACTED_HEADERS, ...(o.redactHeaders ?? []).map((h) => h.toLowerCase())])
   const redactQueryParams = new Set([...ALWAYS_REDACTED_QUERY_PARAMS, ...(o.redactQueryParams ?? []).map((q) => q.toLowerCase())])
-  const redactSecrets = o.redactSecrets ?? true
   return {
     apiKey: o.apiKey,
     serviceName: o.serviceName ?? env.OTEL_SERVICE_NAME ?? '',

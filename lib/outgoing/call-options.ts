@@ -32,7 +32,7 @@ class RedactionCache {
     const base = kind === 'request' ? options.redactRequestBody : options.redactResponseBody
     return cached(this.plans, `${kind}\n${extra.join('\n')}`, () => {
       try {
-        return compileRedaction([...base, ...extra])
+        return compileRedaction([...base, ...extra], { secrets: options.redactSecrets })
       } catch (err) {
         // Logged once, as the plan is cached: the call still goes out, and its body is not sent in clear.
         this.plugin.fail(err, `compiling a per-call ${kind === 'request' ? 'redactRequestBody' : 'redactResponseBody'} list`)

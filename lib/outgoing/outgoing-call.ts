@@ -75,10 +75,10 @@ export function endOutgoingSpan (
   span.end({
     hostName: url.host,
     route: wildcard ?? url.pathname,
-    target: redactTarget(url.pathname + url.search, settings.redactQueryParams),
+    target: redactTarget(url.pathname + url.search, settings.redactQueryParams, settings.redactSecrets),
     method: req.method,
     status: res.status,
-    queryParams: searchParamsJson(url.search, settings.redactQueryParams),
+    queryParams: searchParamsJson(url.search, settings.redactQueryParams, settings.redactSecrets),
     pathParams: wildcard === undefined ? pathParamsJson(undefined) : wildcardParams(wildcard, url.pathname),
     requestBody: req.requestBody,
     responseBody: res.responseBody,

@@ -80,7 +80,7 @@ function paths (route: string, name: string, base: readonly string[], plan: Reda
   // Compiled alone first, so an error names the index in the route's own list.
   forRoute(route, () => compilePaths(`config.apitoolkit.${name}`, extra))
   const all = [...base, ...extra]
-  return [all, compileRedaction(all)]
+  return [all, compileRedaction(all, { secrets: plan.secrets })]
 }
 
 /**

@@ -5,8 +5,11 @@ import type { PathStep, Step } from './step'
 
 /** A compiled set of paths. Opaque: only `compileRedaction` makes one. */
 export interface RedactionPlan {
+  /** No path to apply (secrets may still be looked for). */
   readonly empty: boolean
   readonly paths: readonly string[]
+  /** Strings that look like secrets are replaced by the marker too, wherever they are. */
+  readonly secrets: boolean
 }
 
 /** One step from a trie node to the next. */
@@ -33,13 +36,15 @@ export interface TrieNode {
 export class CompiledPlan implements RedactionPlan {
   readonly empty: boolean
   readonly paths: readonly string[]
+  readonly secrets: boolean
   readonly root: TrieNode
   /** `$` alone: the whole value is replaced. */
   readonly redactsRoot: boolean
 
-  constructor (paths: readonly string[], root: TrieNode, redactsRoot: boolean) {
+  constructor (paths: readonly string[], root: TrieNode, redactsRoot: boolean, secrets: boolean) {
     this.paths = Object.freeze([...paths])
     this.empty = paths.length === 0
+    this.secrets = secrets
     this.root = root
     this.redactsRoot = redactsRoot
     Object.freeze(this)
@@ -88,9 +93,10 @@ function insert (root: TrieNode, steps: readonly PathStep[]): void {
 
 /**
  * Parses every path once and merges them into one plan. Throws RedactionPathError on the first path it
- * cannot use: a bad path is never dropped silently.
+ * cannot use: a bad path is never dropped silently. `secrets`: the plan also withholds values that look
+ * like secrets.
  */
-export function compileRedaction (paths: readonly string[]): RedactionPlan {
+export function compileRedaction (paths: readonly string[], { secrets = false }: { secrets?: boolean } = {}): RedactionPlan {
   if (!Array.isArray(paths)) throw new TypeError('compileRedaction expects an array of JSONPath strings')
   const root = newNode()
   let redactsRoot = false
@@ -99,5 +105,5 @@ export function compileRedaction (paths: readonly string[]): RedactionPlan {
     if (steps.length === 0) redactsRoot = true
     else insert(root, steps)
   }
-  return new CompiledPlan(paths, root, redactsRoot)
+  return new CompiledPlan(paths, root, redactsRoot, secrets)
 }

@@ -153,10 +153,10 @@ export class RequestRecord implements OutgoingParent {
     span.end({
       hostName: hostnameOf(request.host),
       route: route ?? '/',
-      target: redactTarget(request.url, settings.redactQueryParams),
+      target: redactTarget(request.url, settings.redactQueryParams, settings.redactSecrets),
       method: request.method,
       status,
-      queryParams: queryParamsJson(request.query, settings.redactQueryParams),
+      queryParams: queryParamsJson(request.query, settings.redactQueryParams, settings.redactSecrets),
       // No route matched: the params are those of Fastify's own catch-all, not the app's.
       pathParams: pathParamsJson(route === undefined ? undefined : request.params),
       requestBody: captures(policy.captureRequestBody, failed) ? this.requestBody ?? this.pendingBody() : undefined,

@@ -14,10 +14,10 @@ function recordUnrouted (plugin: PluginState, req: IncomingMessage, res: ServerR
   span.end({
     hostName: hostnameOf(req.headers.host ?? ''),
     route: '/',
-    target: redactTarget(target, plugin.settings.redactQueryParams),
+    target: redactTarget(target, plugin.settings.redactQueryParams, plugin.settings.redactSecrets),
     method: req.method ?? '',
     status: res.statusCode,
-    queryParams: searchParamsJson(query < 0 ? '' : target.slice(query), plugin.settings.redactQueryParams),
+    queryParams: searchParamsJson(query < 0 ? '' : target.slice(query), plugin.settings.redactQueryParams, plugin.settings.redactSecrets),
     pathParams: pathParamsJson(undefined),
     requestBody: undefined,
     responseBody: undefined,

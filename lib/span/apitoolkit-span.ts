@@ -4,6 +4,7 @@
 import { TraceFlags, type SpanContext } from '@opentelemetry/api'
 import { attributeKey, Base64Text, encodeSpanAttribute, spanFlags, type AttributeList, type EncodedAttribute, type OtlpEvent, type OtlpSpan } from '../export/otlp-encoder'
 import { nowMs, toHrTime } from './clock'
+import { containsSecret } from '../redaction/secrets'
 import { recordError, type RecordedError } from './errors'
 import { pushRequestHeaders, pushResponseHeaders, type HeaderBag } from './headers'
 import { newSpanId, newTraceId, randomUuid, toHex } from './ids'
@@ -197,9 +198,13 @@ export class ApitoolkitSpan {
       serviceVersion, null,
       tags, null
     ]
-    pushRequestHeaders(attributes, x.requestHeaders, settings.redactHeaders)
-    pushResponseHeaders(attributes, x.responseHeaders, settings.redactHeaders)
-    if (this.custom !== undefined) for (const [name, value] of this.custom) attributes.push(name, value)
+    pushRequestHeaders(attributes, x.requestHeaders, settings.redactHeaders, settings.redactSecrets)
+    pushResponseHeaders(attributes, x.responseHeaders, settings.redactHeaders, settings.redactSecrets)
+    if (this.custom !== undefined) {
+      for (const [name, value] of this.custom) {
+        attributes.push(name, settings.redactSecrets && typeof value === 'string' && containsSecret(value) ? REDACTED : value)
+      }
+    }
     const failed = x.status >= 500
     sink.submit({
       traceId: this.traceId,

@@ -2,6 +2,7 @@ import { attributeKey, encodeSpanAttribute, type AttributeKey, type AttributeLis
 
 /** An attribute list being built. */
 type Attributes = Array<AttributeList[number]>
+import { containsSecret } from '../redaction/secrets'
 import { REDACTED, REQUEST_HEADER_PREFIX, RESPONSE_HEADER_PREFIX } from './names'
 
 /** Redacted whatever the options say: they carry credentials on every API. */
@@ -25,6 +26,8 @@ interface HeaderName {
   /** The value last seen, and its attribute once the same value came twice in a row (host, accept…). */
   lastValue: string | undefined
   lastAttribute: EncodedAttribute | undefined
+  /** Whether the value last seen looks like a secret; undefined until asked. */
+  lastSecret: boolean | undefined
 }
 
 const COLON = 58
@@ -44,7 +47,8 @@ function headerName (cache: Map<string, HeaderName>, prefix: string, name: strin
       secretShaped: SECRET_NAME_PARTS.some((part) => lower.includes(part)),
       redacted: undefined,
       lastValue: undefined,
-      lastAttribute: undefined
+      lastAttribute: undefined,
+      lastSecret: undefined
     }
     if (cache.size < MAX_CACHED_NAMES) cache.set(name, entry)
   }
@@ -61,7 +65,7 @@ export function headerText (value: string | number | readonly string[]): string 
   return typeof value === 'string' ? value : Array.isArray(value) ? value.join(',') : String(value)
 }
 
-function push (out: Attributes, cache: Map<string, HeaderName>, prefix: string, headers: HeaderBag, redact: ReadonlySet<string>): void {
+function push (out: Attributes, cache: Map<string, HeaderName>, prefix: string, headers: HeaderBag, redact: ReadonlySet<string>, secrets: boolean): void {
   for (const name in headers) {
     const value = headers[name]
     // HTTP/2 pseudo-headers (`:path` carries the query in clear) are not headers the span reports.
@@ -72,23 +76,30 @@ function push (out: Attributes, cache: Map<string, HeaderName>, prefix: string, 
       continue
     }
     const text = headerText(value)
-    if (text === entry.lastValue) {
-      out.push(entry.lastAttribute ??= encodeSpanAttribute(entry.key, text), null)
-    } else {
+    const repeated = text === entry.lastValue
+    if (!repeated) {
       entry.lastValue = text
       entry.lastAttribute = undefined
+      entry.lastSecret = undefined
+    }
+    // A value repeated from the last request was already scanned: only a new one is.
+    if (secrets && (entry.lastSecret ??= containsSecret(text))) {
+      out.push(entry.redacted ??= encodeSpanAttribute(entry.key, REDACTED), null)
+    } else if (repeated) {
+      out.push(entry.lastAttribute ??= encodeSpanAttribute(entry.key, text), null)
+    } else {
       out.push(entry.key, text)
     }
   }
 }
 
-/** One attribute per request header, lower-case name, redacted by name. */
-export function pushRequestHeaders (out: Attributes, headers: HeaderBag, redact: ReadonlySet<string>): void {
-  push(out, requestNames, REQUEST_HEADER_PREFIX, headers, redact)
+/** One attribute per request header, lower-case name, redacted by name and, with `secrets`, by value. */
+export function pushRequestHeaders (out: Attributes, headers: HeaderBag, redact: ReadonlySet<string>, secrets: boolean): void {
+  push(out, requestNames, REQUEST_HEADER_PREFIX, headers, redact, secrets)
 }
 
-export function pushResponseHeaders (out: Attributes, headers: HeaderBag, redact: ReadonlySet<string>): void {
-  push(out, responseNames, RESPONSE_HEADER_PREFIX, headers, redact)
+export function pushResponseHeaders (out: Attributes, headers: HeaderBag, redact: ReadonlySet<string>, secrets: boolean): void {
+  push(out, responseNames, RESPONSE_HEADER_PREFIX, headers, redact, secrets)
 }
 
 /** A fetch `Headers` as the plain bag the attribute builder reads. */

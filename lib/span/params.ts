@@ -1,3 +1,4 @@
+import { containsSecret } from '../redaction/secrets'
 import { REDACTED } from './names'
 
 const EMPTY_JSON_OBJECT = '{}'
@@ -10,8 +11,16 @@ export const ALWAYS_REDACTED_QUERY_PARAMS = [
   'x-amz-security-token', 'x-goog-signature', 'awsaccesskeyid'
 ]
 
-/** `{"q":["1","2"]}`: every query value as an array of strings, whatever shape the parser gave. */
-export function queryParamsJson (query: unknown, redact: ReadonlySet<string>): string {
+/** A query value as the span shows it: the marker when it looks like a secret and `secrets` is on. */
+function shown (value: string, secrets: boolean): string {
+  return secrets && containsSecret(value) ? REDACTED : value
+}
+
+/**
+ * `{"q":["1","2"]}`: every query value as an array of strings, whatever shape the parser gave; values
+ * of redacted names, and with `secrets` values that look like secrets, withheld.
+ */
+export function queryParamsJson (query: unknown, redact: ReadonlySet<string>, secrets: boolean): string {
   if (typeof query !== 'object' || query === null) return EMPTY_JSON_OBJECT
   let out: Record<string, string[]> | undefined
   for (const key in query) {
@@ -20,22 +29,25 @@ export function queryParamsJson (query: unknown, redact: ReadonlySet<string>): s
     out ??= {}
     out[key] = redact.has(key.toLowerCase())
       ? WITHHELD
-      : Array.isArray(value) ? value.map(String) : [typeof value === 'string' ? value : JSON.stringify(value) ?? String(value)]
+      : Array.isArray(value)
+        ? value.map((item) => shown(String(item), secrets))
+        : [shown(typeof value === 'string' ? value : JSON.stringify(value) ?? String(value), secrets)]
   }
   return out === undefined ? EMPTY_JSON_OBJECT : JSON.stringify(out)
 }
 
 /** Query parameters of a URL search string, in the same form as `queryParamsJson`. */
-export function searchParamsJson (search: string, redact: ReadonlySet<string>): string {
+export function searchParamsJson (search: string, redact: ReadonlySet<string>, secrets: boolean): string {
   if (search === '' || search === '?') return EMPTY_JSON_OBJECT
   const out: Record<string, string[]> = {}
   new URLSearchParams(search).forEach((value, key) => {
     if (redact.has(key.toLowerCase())) out[key] = WITHHELD
-    else (out[key] ??= []).push(value)
+    else (out[key] ??= []).push(shown(value, secrets))
   })
   return JSON.stringify(out)
 }
 
+/** A query name or value as the app reads it; as it is when it is not valid percent-encoding. */
 function decodeName (raw: string): string {
   try {
     return decodeURIComponent(raw.replace(/\+/g, ' '))
@@ -54,9 +66,9 @@ function queryStart (target: string): number {
 /**
  * A path plus query with the values of redacted parameters replaced by the marker; the rest as sent.
  * Parameters are cut at `&`, and at `;` and `?` too, so a credential is redacted whichever way the app
- * splits its query.
+ * splits its query. With `secrets`, a value that looks like a secret once decoded is withheld too.
  */
-export function redactTarget (target: string, redact: ReadonlySet<string>): string {
+export function redactTarget (target: string, redact: ReadonlySet<string>, secrets: boolean): string {
   const query = queryStart(target)
   if (query < 0) return target
   const parts = target.slice(query + 1).split(/([&;?])/)
@@ -65,7 +77,7 @@ export function redactTarget (target: string, redact: ReadonlySet<string>): stri
   for (let i = 0; i < parts.length; i += 2) {
     const eq = parts[i].indexOf('=')
     const name = eq < 0 ? parts[i] : parts[i].slice(0, eq)
-    if (name !== '' && redact.has(decodeName(name).toLowerCase())) {
+    if ((name !== '' && redact.has(decodeName(name).toLowerCase())) || (secrets && eq >= 0 && containsSecret(decodeName(parts[i].slice(eq + 1))))) {
       parts[i] = `${name}=${REDACTED}`
       changed = true
     }

@@ -74,11 +74,11 @@ test('a limit smaller than the smallest document', async (t) => {
 
 test('the size hint lets JSON.stringify write a small value, with the same result', async (t) => {
   const value = { a: 'é', b: [1, 2, { c: null }] }
-  t.equal(text(boundedStringify(value, 100, 30)), JSON.stringify(value))
-  t.equal(text(boundedStringify(value, 10, 5)), '{"a":"é"}', 'a wrong hint still gives a document within the limit')
+  t.equal(text(boundedStringify(value, 100, false, 30)), JSON.stringify(value))
+  t.equal(text(boundedStringify(value, 10, false, 5)), '{"a":"é"}', 'a wrong hint still gives a document within the limit')
   const cyclic: Record<string, unknown> = {}
   cyclic.self = cyclic
-  t.equal(boundedStringify(cyclic, 100, 10), undefined, 'a cycle is found either way')
+  t.equal(boundedStringify(cyclic, 100, false, 10), undefined, 'a cycle is found either way')
 })
 
 test('what JSON.stringify refuses gives no text, and never throws', async (t) => {

@@ -168,3 +168,35 @@ test('maxBytes smaller than the smallest document', async (t) => {
   t.equal(capture('a=1', 'application/x-www-form-urlencoded', NO_REDACTION, 1), undefined)
   t.equal(capture(null, 'application/json', NO_REDACTION, 3), undefined, 'null takes four bytes')
 })
+
+const JWT = 'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U'
+const SECRETS = compileRedaction([], { secrets: true })
+const SECRETS_AND_PASSWORD = compileRedaction(['$.password'], { secrets: true })
+
+test('with secrets on, every string that looks like a secret is the marker, in every form a body takes', async (t) => {
+  const body = { note: `token ${JWT} inside`, card: '4111 1111 1111 1111', wrong: '4111 1111 1111 1112', n: 4111111111111111, list: ['AKIAIOSFODNN7EXAMPLE', 'ok'], password: 'hunter2' }
+  const expected = { note: '[CLIENT_REDACTED]', card: '[CLIENT_REDACTED]', wrong: '4111 1111 1111 1112', n: '[CLIENT_REDACTED]', list: ['[CLIENT_REDACTED]', 'ok'], password: 'hunter2' }
+  const text = JSON.stringify(body)
+  t.same(JSON.parse(capture(body, 'application/json', SECRETS) ?? ''), expected, 'a parsed value, written by the walk')
+  t.same(JSON.parse(capture(body, 'application/json', SECRETS, 1000, text.length) ?? ''), expected, 'a parsed value small enough for the native writer')
+  t.same(JSON.parse(capture(text, 'application/json', SECRETS) ?? ''), expected, 'JSON text that fits')
+  t.same(JSON.parse(capture(Buffer.from(text), 'application/json', SECRETS) ?? ''), expected, 'JSON bytes')
+  t.same(JSON.parse(capture(body, 'application/json', SECRETS_AND_PASSWORD) ?? ''), { ...expected, password: '[CLIENT_REDACTED]' }, 'with a path too')
+  t.equal(capture(`see ${JWT}`, 'text/plain', SECRETS), MARKER, 'a text body with a secret: the marker as a whole')
+  t.equal(capture('just text', 'text/plain', SECRETS), '"just text"')
+  t.same(JSON.parse(capture(`a=1&t=${encodeURIComponent(JWT)}`, 'application/x-www-form-urlencoded', SECRETS) ?? ''), { a: ['1'], t: ['[CLIENT_REDACTED]'] }, 'a form')
+  t.equal(capture(text, 'application/json', NO_REDACTION), text, 'secrets off: as it came')
+  t.equal(capture('{"plain":"text","n":12}', 'application/json', SECRETS), '{"plain":"text","n":12}', 'nothing secret: the text as it came')
+})
+
+test('a secret in a string cut by maxBytes is withheld, not half sent', async (t) => {
+  const body = { a: 'x'.repeat(40), token: `${JWT} and more text after it` }
+  for (const max of [60, 70, 80, 100, 140]) {
+    const out = capture(JSON.stringify(body), 'application/json', SECRETS, max) ?? ''
+    t.notMatch(out, /eyJ/, `max ${max}: no piece of the token: ${out}`)
+    const value = capture(body, 'application/json', SECRETS, max) ?? ''
+    t.notMatch(value, /eyJ/, `max ${max}, from the value: ${value}`)
+  }
+  const long = `${'y'.repeat(5000)} ${JWT}`
+  t.notMatch(capture({ s: long }, 'application/json', SECRETS, 3000) ?? '', /eyJ/, 'a long string cut far before its secret: nothing of the secret in what is kept')
+})

@@ -149,8 +149,8 @@ t.test('redactJsonText parses, redacts and serializes, and says when the text is
   t.equal(redactJsonText(plan, 'password=hunter2'), undefined)
   t.equal(redactJsonText(plan, ''), undefined)
   t.equal(redactJsonText(plan, '"just a string"'), '"just a string"')
-  t.throws(() => redactJsonText({ empty: false, paths: ['$.a'] } as RedactionPlan, '{}'), TypeError)
-  t.throws(() => redactValue({ empty: false, paths: ['$.a'] } as RedactionPlan, {}), TypeError, 'only compiled plans')
+  t.throws(() => redactJsonText({ empty: false, paths: ['$.a'], secrets: false } as RedactionPlan, '{}'), TypeError)
+  t.throws(() => redactValue({ empty: false, paths: ['$.a'], secrets: false } as RedactionPlan, {}), TypeError, 'only compiled plans')
 })
 
 t.test('__proto__, constructor and prototype: no pollution, the key survives and is redacted when named', async (t) => {

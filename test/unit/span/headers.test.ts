@@ -14,7 +14,7 @@ function asRecord (list: unknown[]): Record<string, unknown> {
 
 test('one attribute per header, lower-case names, several values joined with a comma', async (t) => {
   const out: unknown[] = []
-  pushRequestHeaders(out as never, { 'X-Trace': 'a', accept: ['x', 'y'], 'content-length': 12, skipped: undefined }, new Set())
+  pushRequestHeaders(out as never, { 'X-Trace': 'a', accept: ['x', 'y'], 'content-length': 12, skipped: undefined }, new Set(), false)
   t.same(asRecord(out), {
     'http.request.header.x-trace': 'a',
     'http.request.header.accept': 'x,y',
@@ -27,7 +27,7 @@ test('credentials are redacted by name: the defaults, name patterns and the conf
   pushResponseHeaders(out as never, {
     authorization: 'Bearer x', 'set-cookie': ['a=1', 'b=2'], 'x-my-secret-sauce': 's', 'x-session-token': 't',
     'x-stripe-apikey': 'k', 'x-custom': 'c', 'x-public': 'p'
-  }, new Set([...ALWAYS_REDACTED_HEADERS, 'x-custom']))
+  }, new Set([...ALWAYS_REDACTED_HEADERS, 'x-custom']), false)
   t.same(asRecord(out), {
     'http.response.header.authorization': REDACTED,
     'http.response.header.set-cookie': REDACTED,
@@ -59,13 +59,33 @@ test('a fetch Headers keeps repeated Set-Cookie values apart', async (t) => {
 test('a header value repeated from one request to the next is sent the same, encoded once', async (t) => {
   const headers = { 'x-region': 'eu-west-1', 'x-request-no': '1' }
   const first: unknown[] = []
-  pushRequestHeaders(first as never, headers, new Set())
+  pushRequestHeaders(first as never, headers, new Set(), false)
   const second: unknown[] = []
-  pushRequestHeaders(second as never, { ...headers, 'x-request-no': '2' }, new Set())
+  pushRequestHeaders(second as never, { ...headers, 'x-request-no': '2' }, new Set(), false)
   const third: unknown[] = []
-  pushRequestHeaders(third as never, { ...headers, 'x-request-no': '3' }, new Set())
+  pushRequestHeaders(third as never, { ...headers, 'x-request-no': '3' }, new Set(), false)
   t.same(asRecord(second), { 'http.request.header.x-region': 'eu-west-1', 'http.request.header.x-request-no': '2' })
   t.same(asRecord(third), { 'http.request.header.x-region': 'eu-west-1', 'http.request.header.x-request-no': '3' })
   t.equal(third[1], null, 'the repeated pair is one encoded attribute')
   t.equal(third[3], '3', 'a changing value is written as it comes')
+})
+
+test('with secrets on, a header value that looks like a secret is withheld whatever its name, also when it repeats', async (t) => {
+  const jwt = 'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U'
+  for (let round = 0; round < 3; round++) {
+    const out: unknown[] = []
+    pushRequestHeaders(out as never, { 'x-forwarded-jwt': jwt, 'x-card': '4111-1111-1111-1111', 'x-plain': 'hello', 'x-order': '4111111111111112' }, new Set(), true)
+    t.same(asRecord(out), {
+      'http.request.header.x-forwarded-jwt': REDACTED,
+      'http.request.header.x-card': REDACTED,
+      'http.request.header.x-plain': 'hello',
+      'http.request.header.x-order': '4111111111111112'
+    }, `round ${round}`)
+  }
+  const off: unknown[] = []
+  pushRequestHeaders(off as never, { 'x-forwarded-jwt': jwt }, new Set(), false)
+  t.same(asRecord(off), { 'http.request.header.x-forwarded-jwt': jwt }, 'secrets off: the value as sent')
+  const again: unknown[] = []
+  pushRequestHeaders(again as never, { 'x-forwarded-jwt': jwt }, new Set(), true)
+  t.same(asRecord(again), { 'http.request.header.x-forwarded-jwt': REDACTED }, 'an app with secrets on after one with them off: still withheld')
 })
