@@ -1,8 +1,8 @@
 // JSON of a value, written only as far as a span keeps it: a 1 MiB request body costs its first
 // maxBodyBytes to capture, not a full JSON.stringify. The walk keeps its own stack, so no nesting depth
 // can overflow it.
-import { containsSecret } from '../redaction/secrets'
 import { writeBounded, type JsonOutput } from './json-output'
+import { UNSUITABLE, withholdSecrets } from './withhold-secrets'
 
 /** What JSON.stringify leaves out: undefined, functions, symbols. */
 const OMITTED: unique symbol = Symbol('omitted')
@@ -97,11 +97,12 @@ function writeValue (out: JsonOutput, value: unknown): boolean {
  */
 export function boundedStringify (value: unknown, maxBytes: number, secrets = false, sizeHint?: number): Buffer | undefined {
   if (sizeHint !== undefined && sizeHint <= maxBytes) {
-    const text = nativeStringify(value)
+    // Secrets withheld on the value first: only its strings are scanned, and the native writer writes it.
+    const clean = secrets ? withholdSecrets(value) : value
+    const text = clean === UNSUITABLE ? undefined : nativeStringify(clean)
     // Redaction can make a value longer than it came; then the walk cuts it. Each UTF-16 unit takes at
-    // least one byte, so a longer text cannot fit. A text with a secret in it is written by the walk,
-    // which withholds it: JSON's escapes never split a secret's shape, so scanning the text finds it.
-    if (text !== undefined && text.length <= maxBytes && !(secrets && containsSecret(text))) {
+    // least one byte, so a longer text cannot fit.
+    if (text !== undefined && text.length <= maxBytes) {
       const bytes = Buffer.from(text, 'utf8')
       if (bytes.length <= maxBytes) return bytes
     }

@@ -9,6 +9,7 @@ import { writeBounded } from './json-output'
 import { cutJsonText } from './json-text'
 import { containsSecret } from '../redaction/secrets'
 import { decodeText, decodeTextPrefix } from './text'
+import { UNSUITABLE, withholdSecrets } from './withhold-secrets'
 
 /** For bodies already redacted, or with nothing to redact. */
 export const NO_REDACTION = compileRedaction([])
@@ -56,12 +57,22 @@ function captureJsonText (text: string, plan: RedactionPlan, maxBytes: number): 
     if (parsed === NOT_JSON) return NOT_JSON
     const redacted = redactValue(plan, parsed)
     if (redacted !== parsed) return writeRedacted(redacted, maxBytes, plan.secrets, size)
+    // The parsed value is at hand: its strings are scanned rather than the whole text.
+    if (plan.secrets && size <= maxBytes) {
+      const clean = withholdSecrets(parsed)
+      if (clean === parsed) return Buffer.from(text, 'utf8')
+      if (clean !== UNSUITABLE) return writeRedacted(parsed, maxBytes, true, size)
+    }
   } else if (size <= maxBytes && parseJson(text) === NOT_JSON) {
     return NOT_JSON
   }
   // No path matched: the text as it came when it fits and holds no secret, else its tokens (with secrets
   // withheld), without a second serialization.
-  if (size <= maxBytes && !(plan.secrets && containsSecret(text))) return Buffer.from(text, 'utf8')
+  if (size <= maxBytes) {
+    if (!(plan.secrets && containsSecret(text))) return Buffer.from(text, 'utf8')
+    const parsed = parseJson(text)
+    if (parsed !== NOT_JSON) return writeRedacted(parsed, maxBytes, true, size)
+  }
   const cut = cutJsonText(text, maxBytes, plan.secrets)
   return cut === null ? NOT_JSON : cut
 }
