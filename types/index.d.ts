@@ -77,15 +77,9 @@ declare namespace apitoolkit {
    * A route's own settings, as `config: { apitoolkit: … }` in its options: `false` for no span, or these.
    * Lists add to the plugin's; the rest override it. Checked when the route is added.
    */
-  export interface ApitoolkitRouteOptions {
-    captureRequestBody?: CaptureMode
-    captureResponseBody?: CaptureMode
-    redactHeaders?: string[]
-    redactQueryParams?: string[]
-    redactRequestBody?: string[]
-    redactResponseBody?: string[]
-    sampleRate?: number
-  }
+  export type ApitoolkitRouteOptions = Pick<ApitoolkitOptions,
+    'captureRequestBody' | 'captureResponseBody' | 'redactHeaders' | 'redactQueryParams' | 'redactRequestBody' |
+    'redactResponseBody' | 'sampleRate'>
 
   /** Per-call options of the outgoing client, on top of the usual fetch init. */
   export interface ObserveOptions {

@@ -1,6 +1,6 @@
 import type { ApitoolkitOptions } from '../../types/index'
 import { compileUrlWildcards, UrlWildcardError, type UrlWildcards } from '../outgoing/url-wildcards'
-import { policyOf, type CaptureMode, type CapturePolicy } from '../policy/capture-policy'
+import { policyOf, ROUTE_OPTION_KINDS, type CaptureMode, type CapturePolicy } from '../policy/capture-policy'
 import type { RedactionPlan } from '../redaction'
 import { ALWAYS_REDACTED_HEADERS } from '../span/headers'
 import { ALWAYS_REDACTED_QUERY_PARAMS } from '../span/params'
@@ -49,19 +49,13 @@ export interface ResolvedOptions {
 }
 
 const OPTION_KINDS: Record<keyof ApitoolkitOptions, Kind> = {
+  ...ROUTE_OPTION_KINDS,
   apiKey: 'string',
   serviceName: 'string',
   serviceVersion: 'string',
   tags: 'string[]',
   debug: 'boolean',
-  captureRequestBody: 'capture',
-  captureResponseBody: 'capture',
-  redactHeaders: 'string[]',
-  redactQueryParams: 'string[]',
-  redactRequestBody: 'path[]',
-  redactResponseBody: 'path[]',
   redactSecrets: 'boolean',
-  sampleRate: 'rate',
   slowRequestMs: 'milliseconds',
   correlateLogs: 'boolean',
   otlpEndpoint: 'string',

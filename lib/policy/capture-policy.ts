@@ -1,5 +1,6 @@
 // What a request's span captures and keeps: the plugin's options, or a route's `config.apitoolkit` laid
 // over them. Built once per route when the route is added; per request only looked up.
+import type { ApitoolkitRouteOptions } from '../../types/index'
 import { ApitoolkitOptionsError, checkOptions, compilePaths, ERROR_PREFIX, type Kind } from '../options/option-checks'
 import { compileRedaction, type RedactionPlan } from '../redaction'
 import type { SpanSettings } from '../span/apitoolkit-span'
@@ -21,8 +22,8 @@ export interface CapturePolicy {
   settings: SpanSettings
 }
 
-/** The names a route's `config.apitoolkit` object may have. */
-export const ROUTE_OPTION_KINDS: Readonly<Record<string, Kind>> = {
+/** The names a route's `config.apitoolkit` object may have: plugin options, of the same kinds. */
+export const ROUTE_OPTION_KINDS: Readonly<Record<keyof ApitoolkitRouteOptions, Kind>> = {
   captureRequestBody: 'capture',
   captureResponseBody: 'capture',
   redactHeaders: 'string[]',
@@ -30,16 +31,6 @@ export const ROUTE_OPTION_KINDS: Readonly<Record<string, Kind>> = {
   redactRequestBody: 'path[]',
   redactResponseBody: 'path[]',
   sampleRate: 'rate'
-}
-
-interface RouteOptions {
-  captureRequestBody?: CaptureMode
-  captureResponseBody?: CaptureMode
-  redactHeaders?: string[]
-  redactQueryParams?: string[]
-  redactRequestBody?: string[]
-  redactResponseBody?: string[]
-  sampleRate?: number
 }
 
 export function policyOf (
@@ -95,7 +86,7 @@ export function routePolicy (config: unknown, base: CapturePolicy, route: string
     throw new ApitoolkitOptionsError(`route ${route}: config.apitoolkit must be false or an object, got ${config === null ? 'null' : Array.isArray(config) ? 'an array' : JSON.stringify(config) ?? typeof config}`)
   }
   forRoute(route, () => { checkOptions(config as Record<string, unknown>, ROUTE_OPTION_KINDS, 'config.apitoolkit.') })
-  const o = config as RouteOptions
+  const o = config as ApitoolkitRouteOptions
   const [redactRequestBody, requestPlan] = paths(route, 'redactRequestBody', base.redactRequestBody, base.requestPlan, o.redactRequestBody)
   const [redactResponseBody, responsePlan] = paths(route, 'redactResponseBody', base.redactResponseBody, base.responsePlan, o.redactResponseBody)
   const redactHeaders = lowerNames(base.settings.redactHeaders, o.redactHeaders)
