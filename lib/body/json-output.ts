@@ -4,14 +4,13 @@
 import { REDACTED } from '../span/names'
 import { containsSecret } from '../redaction/secrets'
 import { scanString, sliceEnd, tokenEnd } from './json-string'
+import { isSecretNumber } from './withhold-secrets'
 
 /** The marker as a JSON string token. */
 const WITHHELD = JSON.stringify(REDACTED)
 // A string cut at the end of the output is scanned for secrets past the cut too, as far as this: a
 // secret across the cut is caught from what is kept and what follows, without reading a huge string whole.
 const SECRET_LOOKAHEAD = 4096
-// Numbers shorter than 13 digits cannot be card numbers.
-const MIN_CARD_DIGITS = 13
 
 /** Thrown by a write that does not fit: the document ends before that value. */
 const FULL: unique symbol = Symbol('output full')
@@ -46,7 +45,7 @@ export class JsonOutput {
   /** A number, `true`, `false` or `null`, as JSON text (ASCII). */
   literal (text: string): void {
     // A card number sent as a JSON number is a secret too.
-    if (this.secrets && text.length >= MIN_CARD_DIGITS && containsSecret(text)) return this.withheld()
+    if (this.secrets && isSecretNumber(text)) return this.withheld()
     if (text.length > this.room()) throw FULL
     this.write(text, text.length)
   }

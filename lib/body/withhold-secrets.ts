@@ -9,6 +9,11 @@ const MIN_CARD_DIGITS = 13
 // Deeper values are left to the bounded writer, whose walk keeps its own stack.
 const MAX_DEPTH = 256
 
+/** Whether a JSON number, as written, is a card number: a secret even when not sent as a string. */
+export function isSecretNumber (text: string): boolean {
+  return text.length >= MIN_CARD_DIGITS && containsSecret(text)
+}
+
 /** What withholdSecrets gives for a value it does not take: too deep, or not plain data. */
 export const UNSUITABLE: unique symbol = Symbol('unsuitable')
 
@@ -19,7 +24,7 @@ function isPlainObject (value: object): boolean {
 
 function withheld (value: unknown, depth: number): unknown {
   if (typeof value === 'string') return containsSecret(value) ? REDACTED : value
-  if (typeof value === 'number') return Number.isInteger(value) && String(value).length >= MIN_CARD_DIGITS && containsSecret(String(value)) ? REDACTED : value
+  if (typeof value === 'number') return Number.isInteger(value) && isSecretNumber(String(value)) ? REDACTED : value
   if (typeof value !== 'object' || value === null) return value
   // Dates, buffers and class instances write themselves (toJSON): the bounded writer knows how.
   if (depth >= MAX_DEPTH || !(Array.isArray(value) || isPlainObject(value))) throw UNSUITABLE
