@@ -99,13 +99,22 @@ export function boundedStringify (value: unknown, maxBytes: number, secrets = fa
   if (sizeHint !== undefined && sizeHint <= maxBytes) {
     // Secrets withheld on the value first: only its strings are scanned, and the native writer writes it.
     const clean = secrets ? withholdSecrets(value) : value
-    const text = clean === UNSUITABLE ? undefined : nativeStringify(clean)
-    // Redaction can make a value longer than it came; then the walk cuts it. Each UTF-16 unit takes at
-    // least one byte, so a longer text cannot fit.
-    if (text !== undefined && text.length <= maxBytes) {
-      const bytes = Buffer.from(text, 'utf8')
-      if (bytes.length <= maxBytes) return bytes
-    }
+    if (clean !== UNSUITABLE) return stringifyWithheld(clean, value, maxBytes, secrets)
+  }
+  return writeBounded(maxBytes, (out) => writeValue(out, value), secrets) ?? undefined
+}
+
+/**
+ * `clean` (`value` with its secrets already withheld, when `secrets`) by the native writer when it fits
+ * in `maxBytes`; else `value` cut by the walk, which withholds secrets as it writes.
+ */
+export function stringifyWithheld (clean: unknown, value: unknown, maxBytes: number, secrets: boolean): Buffer | undefined {
+  const text = nativeStringify(clean)
+  // Redaction can make a value longer than it came; then the walk cuts it. Each UTF-16 unit takes at
+  // least one byte, so a longer text cannot fit.
+  if (text !== undefined && text.length <= maxBytes) {
+    const bytes = Buffer.from(text, 'utf8')
+    if (bytes.length <= maxBytes) return bytes
   }
   return writeBounded(maxBytes, (out) => writeValue(out, value), secrets) ?? undefined
 }

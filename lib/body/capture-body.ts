@@ -2,12 +2,12 @@
 // APItoolkit parses every captured body as JSON (anything else shows as `{}`).
 import { isUtf8 } from 'node:buffer'
 import { compileRedaction, REDACTED, redactValue, type RedactionPlan } from '../redaction'
-import { boundedStringify } from './bounded-json'
+import { containsSecret } from '../redaction/secrets'
+import { boundedStringify, stringifyWithheld } from './bounded-json'
 import { bodyType, type BodyType } from './content-type'
 import { formFromObject, formFromText } from './form'
 import { writeBounded } from './json-output'
 import { cutJsonText } from './json-text'
-import { containsSecret } from '../redaction/secrets'
 import { decodeText, decodeTextPrefix } from './text'
 import { UNSUITABLE, withholdSecrets } from './withhold-secrets'
 
@@ -52,27 +52,24 @@ function parseJson (text: string): unknown {
 /** JSON text redacted and cut; NOT_JSON when it does not parse (as far as it is read, with nothing to redact). */
 function captureJsonText (text: string, plan: RedactionPlan, maxBytes: number): CapturedBody | typeof NOT_JSON {
   const size = Buffer.byteLength(text, 'utf8')
-  if (!plan.empty) {
+  // Parsed when paths apply, or when it fits (to know it is JSON); a long text with no path is only cut.
+  if (!plan.empty || size <= maxBytes) {
     const parsed = parseJson(text)
     if (parsed === NOT_JSON) return NOT_JSON
-    const redacted = redactValue(plan, parsed)
-    if (redacted !== parsed) return writeRedacted(redacted, maxBytes, plan.secrets, size)
-    // The parsed value is at hand: its strings are scanned rather than the whole text.
+    const redacted = plan.empty ? parsed : redactValue(plan, parsed)
     if (plan.secrets && size <= maxBytes) {
-      const clean = withholdSecrets(parsed)
+      // The parsed value is at hand: its strings are scanned, once, rather than the whole text.
+      const clean = withholdSecrets(redacted)
       if (clean === parsed) return Buffer.from(text, 'utf8')
-      if (clean !== UNSUITABLE) return writeRedacted(parsed, maxBytes, true, size)
+      if (clean !== UNSUITABLE) return redacted === REDACTED ? redactedBody(maxBytes) : stringifyWithheld(clean, redacted, maxBytes, true)
+      // Too deep for the walk: the text is scanned whole, and kept as it came when it holds no secret.
+      if (redacted === parsed && !containsSecret(text)) return Buffer.from(text, 'utf8')
     }
-  } else if (size <= maxBytes && parseJson(text) === NOT_JSON) {
-    return NOT_JSON
+    if (redacted !== parsed) return writeRedacted(redacted, maxBytes, plan.secrets, size)
   }
-  // No path matched: the text as it came when it fits and holds no secret, else its tokens (with secrets
-  // withheld), without a second serialization.
-  if (size <= maxBytes) {
-    if (!(plan.secrets && containsSecret(text))) return Buffer.from(text, 'utf8')
-    const parsed = parseJson(text)
-    if (parsed !== NOT_JSON) return writeRedacted(parsed, maxBytes, true, size)
-  }
+  // Nothing redacted: the text as it came when it fits (and no secret is to be looked for), else its
+  // tokens, secrets withheld, without a second serialization.
+  if (size <= maxBytes && !plan.secrets) return Buffer.from(text, 'utf8')
   const cut = cutJsonText(text, maxBytes, plan.secrets)
   return cut === null ? NOT_JSON : cut
 }

@@ -1,7 +1,7 @@
 // What a request's span captures and keeps: the plugin's options, or a route's `config.apitoolkit` laid
 // over them. Built once per route when the route is added; per request only looked up.
 import type { ApitoolkitRouteOptions } from '../../types/index'
-import { ApitoolkitOptionsError, checkOptions, compilePaths, ERROR_PREFIX, type Kind } from '../options/option-checks'
+import { ApitoolkitOptionsError, checkOptions, compilePaths, ERROR_PREFIX, show, type Kind } from '../options/option-checks'
 import { compileRedaction, type RedactionPlan } from '../redaction'
 import type { SpanSettings } from '../span/apitoolkit-span'
 import { sampleBound } from './sampling'
@@ -83,7 +83,7 @@ export function routePolicy (config: unknown, base: CapturePolicy, route: string
   if (config === undefined || config === true) return undefined
   if (config === false) return false
   if (typeof config !== 'object' || config === null || Array.isArray(config)) {
-    throw new ApitoolkitOptionsError(`route ${route}: config.apitoolkit must be false or an object, got ${config === null ? 'null' : Array.isArray(config) ? 'an array' : JSON.stringify(config) ?? typeof config}`)
+    throw new ApitoolkitOptionsError(`route ${route}: config.apitoolkit must be false or an object, got ${show(config)}`)
   }
   forRoute(route, () => { checkOptions(config as Record<string, unknown>, ROUTE_OPTION_KINDS, 'config.apitoolkit.') })
   const o = config as ApitoolkitRouteOptions

@@ -200,3 +200,10 @@ test('a secret in a string cut by maxBytes is withheld, not half sent', async (t
   const long = `${'y'.repeat(5000)} ${JWT}`
   t.notMatch(capture({ s: long }, 'application/json', SECRETS, 3000) ?? '', /eyJ/, 'a long string cut far before its secret: nothing of the secret in what is kept')
 })
+
+test('with secrets on, JSON nested too deep for the value walk is still scanned: kept as it came when clean', async (t) => {
+  const clean = '[ '.repeat(300) + '"ok"' + ' ]'.repeat(300)
+  t.equal(capture(clean, 'application/json', SECRETS, 5000), clean, 'the text as it came, spaces included')
+  const secret = '['.repeat(300) + JSON.stringify(JWT) + ']'.repeat(300)
+  t.equal(capture(secret, 'application/json', SECRETS, 5000), '['.repeat(300) + MARKER + ']'.repeat(300))
+})
