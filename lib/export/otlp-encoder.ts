@@ -403,13 +403,19 @@ export class SpanBatch {
 
   /**
    * `resource` and `scope` as `encodeResource` and `encodeScope` make them; room for `capacity` bytes of
-   * spans before the buffer doubles.
+   * spans before the buffer doubles. `reuse` is a buffer to write over (a finished batch's `buffer`, no
+   * longer read by anyone), used when it has room for `capacity`.
    */
-  constructor (resource: Buffer, scope: Buffer, capacity = 64 * 1024) {
+  constructor (resource: Buffer, scope: Buffer, capacity = 64 * 1024, reuse?: Buffer) {
     this.resource = resource
     this.scope = scope
     this.spansStart = 2 * (1 + MAX_VARINT_BYTES) + fieldSize(resource.length) + fieldSize(scope.length)
-    this.w = new ProtobufWriter(this.spansStart + capacity, this.spansStart)
+    this.w = new ProtobufWriter(this.spansStart + capacity, this.spansStart, reuse)
+  }
+
+  /** The whole buffer the batch is written in (`finish` returns a view of it). */
+  get buffer (): Buffer {
+    return this.w.buf
   }
 
   /** Encodes `span` now. One that fails to encode (a value of no AttributeValue type) leaves the batch as it was. */

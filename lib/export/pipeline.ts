@@ -33,6 +33,12 @@ const MAX_BATCH_BYTES = 1024 * 1024
 // No export request may pass the 4 MiB a collector accepts (with room for gRPC's framing): a span that
 // would take its batch past it goes in a batch of its own, and one that is over it alone is dropped.
 const MAX_REQUEST_BYTES = 4 * 1024 * 1024 - 64 * 1024
+// Buffers of sent batches kept to write the next batches in. An export holds its batch's bytes until the
+// collector answers, tens of milliseconds or more: long enough for V8 to move a new buffer to the old
+// generation, where the buffer (external memory) counts towards starting a full mark-compact long before
+// the heap is anywhere near its limit. Reusing the buffers keeps them from being garbage at all.
+const MAX_SPARE_BUFFERS = 4
+const MAX_SPARE_BUFFER_BYTES = 2 * 1024 * 1024
 export const CLOSE_TIMEOUT_MS = 6000
 const DROP_LOG_INTERVAL_MS = 10_000
 
@@ -44,6 +50,9 @@ class ExportPipeline implements Pipeline {
   private openBytes = 0
   private lastBatchBytes = 64 * 1024
   private inFlight = 0
+  /** Buffers of settled batches, to write new batches in; let go when a whole interval used none. */
+  private spare: Buffer[] = []
+  private spareUsed = false
   private dropped = 0
   private failed = 0
   private lastLog = 0
@@ -57,6 +66,8 @@ class ExportPipeline implements Pipeline {
     this.timer = setInterval(() => {
       reanchor()
       this.flush()
+      if (!this.spareUsed) this.spare.length = 0
+      this.spareUsed = false
     }, FLUSH_INTERVAL_MS)
     this.timer.unref()
   }
@@ -75,7 +86,7 @@ class ExportPipeline implements Pipeline {
       return
     }
     // Sized like the last batch: a batch that grows by doubling copies itself several times.
-    const batch = this.open ??= new SpanBatch(this.options.resource, this.options.scope, this.lastBatchBytes)
+    const batch = this.open ??= this.newBatch()
     const before = batch.byteLength
     batch.add(span)
     if (batch.byteLength > MAX_REQUEST_BYTES) {
@@ -106,11 +117,26 @@ class ExportPipeline implements Pipeline {
     this.lastBatchBytes = Math.min(Math.max(size, 64 * 1024), MAX_BATCH_BYTES + 256 * 1024)
     this.inFlight++
     try {
-      this.transport.send({ bytes: batch.finish(), count }, (outcome) => { this.settle(count, size, outcome.ok ? undefined : outcome.error ?? new Error('export failed')) })
+      this.transport.send({ bytes: batch.finish(), count }, (outcome) => {
+        // The export is over (retries included): nothing reads the bytes any more.
+        this.putSpare(batch.buffer)
+        this.settle(count, size, outcome.ok ? undefined : outcome.error ?? new Error('export failed'))
+      })
     } catch (err) {
       // A batch that could not even be handed over fails here, without taking the timer or close down with it.
       this.settle(count, size, err instanceof Error ? err : new Error(String(err)))
     }
+  }
+
+  private newBatch (): SpanBatch {
+    const reuse = this.spare.pop()
+    if (reuse !== undefined) this.spareUsed = true
+    return new SpanBatch(this.options.resource, this.options.scope, this.lastBatchBytes, reuse)
+  }
+
+  private putSpare (buffer: Buffer): void {
+    if (this.closed || this.spare.length >= MAX_SPARE_BUFFERS || buffer.length > MAX_SPARE_BUFFER_BYTES) return
+    this.spare.push(buffer)
   }
 
   private settle (count: number, size: number, error: Error | undefined): void {

@@ -47,8 +47,10 @@ export class ProtobufWriter {
   buf: Buffer
   pos: number
 
-  constructor (capacity: number, pos = 0) {
-    this.buf = Buffer.allocUnsafe(Math.max(capacity, pos, 16))
+  /** `reuse`, when given and large enough, is written over instead of a new buffer. */
+  constructor (capacity: number, pos = 0, reuse?: Buffer) {
+    const size = Math.max(capacity, pos, 16)
+    this.buf = reuse !== undefined && reuse.length >= size ? reuse : Buffer.allocUnsafe(size)
     this.pos = pos
   }
 

@@ -2,6 +2,7 @@
 import { test } from 'tap'
 import type { EncodedBatch, ExportOutcome, Transport } from '../../../lib/export/grpc-transport'
 import { encodeResource, encodeScope, type OtlpSpan } from '../../../lib/export/otlp-encoder'
+import { flattenTraceRequest } from '../../helpers/official-protos'
 import { sampleSpan } from '../../helpers/otlp-span'
 import { createPipeline, FLUSH_INTERVAL_MS, type PipelineOptions } from '../../../lib/export/pipeline'
 
@@ -107,6 +108,52 @@ test('room comes back once a batch is answered', async (t) => {
   pipeline.submit(span())
   await transport.close(pipeline)
   t.same(transport.sent.map((b) => b.count), [512, 1], 'and taken again after the answer')
+})
+
+function labelled (label: string): OtlpSpan {
+  return sampleSpan(['http.route', label])
+}
+
+function routesOf (bytes: Buffer): string[] {
+  return flattenTraceRequest(bytes).map((s) => String(s.attributes['http.route']))
+}
+
+test('a batch\'s bytes stay as sent until its export is answered; later batches are written in the buffers of answered ones', async (t) => {
+  const transport = new HeldTransport()
+  const pipeline = createPipeline(options(), transport, logger())
+  for (let i = 0; i < 512; i++) pipeline.submit(labelled('first'))
+  for (let i = 0; i < 512; i++) pipeline.submit(labelled('second'))
+  const [first, second] = transport.sent
+  const firstCopy = Buffer.from(first.bytes)
+  t.not(first.bytes.buffer, second.bytes.buffer, 'a batch in flight is not written over')
+  t.ok(firstCopy.equals(first.bytes), 'the first batch is unchanged while the second is written')
+  transport.answerAll(false)
+  for (let i = 0; i < 512; i++) pipeline.submit(labelled('third'))
+  const third = transport.sent[2]
+  t.ok([first.bytes.buffer, second.bytes.buffer].includes(third.bytes.buffer), 'the third batch reuses an answered batch\'s buffer, failed or not')
+  t.same(new Set(routesOf(third.bytes)), new Set(['third']), 'and decodes to its own spans alone')
+  t.equal(routesOf(third.bytes).length, 512)
+  await transport.close(pipeline)
+})
+
+test('kept buffers are let go after a quiet second, and one over 2 MiB is never kept', async (t) => {
+  const transport = new HeldTransport()
+  const pipeline = createPipeline(options(), transport, logger())
+  for (let i = 0; i < 512; i++) pipeline.submit(labelled('before'))
+  transport.answerAll()
+  await new Promise((resolve) => setTimeout(resolve, 2 * FLUSH_INTERVAL_MS + 200))
+  for (let i = 0; i < 512; i++) pipeline.submit(labelled('after'))
+  t.not(transport.sent[1].bytes.buffer, transport.sent[0].bytes.buffer, 'a new buffer after a quiet interval')
+
+  pipeline.submit(span(3 * 1024 * 1024))
+  const large = transport.sent[transport.sent.length - 1]
+  t.ok(large.bytes.buffer.byteLength > 2 * 1024 * 1024, 'the large span\'s batch is over 2 MiB')
+  transport.answerAll()
+  for (let i = 0; i < 512; i++) pipeline.submit(labelled('small'))
+  const small = transport.sent[transport.sent.length - 1]
+  t.not(small.bytes.buffer, large.bytes.buffer, 'the large buffer was not kept')
+  t.same(new Set(routesOf(small.bytes)), new Set(['small']))
+  await transport.close(pipeline)
 })
 
 test('failed exports are counted and logged; close is bounded when no answer comes', async (t) => {

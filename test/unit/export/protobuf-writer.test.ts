@@ -193,3 +193,17 @@ t.test('growing keeps every byte written, also the ones past pos waiting for the
   small.utf8At('x'.repeat(100), 10) // grows the buffer
   t.equal(small.buf.toString('latin1', 4, 4 + count), 'abc')
 })
+
+t.test('a buffer given to reuse is written over when it has room, and left alone when it has not', async (t) => {
+  const roomy = Buffer.alloc(64, 0xee)
+  const w = new ProtobufWriter(32, 0, roomy)
+  t.equal(w.buf, roomy, 'written in the given buffer')
+  w.string('hi')
+  t.same(bytesOf(w), [0x02, 0x68, 0x69])
+
+  const small = Buffer.alloc(8, 0xee)
+  const fresh = new ProtobufWriter(32, 0, small)
+  t.not(fresh.buf, small, 'a new buffer when the given one is too small')
+  fresh.string('hi')
+  t.same([...small], new Array(8).fill(0xee), 'the small buffer is untouched')
+})
