@@ -130,8 +130,10 @@ class ExportPipeline implements Pipeline {
 
   private newBatch (): SpanBatch {
     const reuse = this.spare.pop()
-    if (reuse !== undefined) this.spareUsed = true
-    return new SpanBatch(this.options.resource, this.options.scope, this.lastBatchBytes, reuse)
+    const batch = new SpanBatch(this.options.resource, this.options.scope, this.lastBatchBytes, reuse)
+    // One too small for the batch is let go; only one written in counts as the interval's use.
+    if (reuse !== undefined && batch.buffer === reuse) this.spareUsed = true
+    return batch
   }
 
   private putSpare (buffer: Buffer): void {
