@@ -111,8 +111,9 @@ export interface Arrival {
  * look cheaper than it is.
  */
 export function arrivalLines (arrivals: Arrival[]): string[] {
-  // plugin-unsampled exports nothing by design: every request it serves is ordinary and left out.
-  const silent = arrivals.filter(({ variant, bytes }) => variant !== 'bare' && variant !== 'plugin-unsampled' && bytes === 0)
+  // plugin-unsampled exports nothing by design: every request it serves is ordinary and left out;
+  // hooks-only has nothing to export.
+  const silent = arrivals.filter(({ variant, bytes }) => variant !== 'bare' && variant !== 'plugin-unsampled' && variant !== 'hooks-only' && bytes === 0)
   if (silent.length === 0) return ['- Every traced variant that was measured sent spans to the sink.']
   return silent.map(({ variant, request }) => `- NOTHING reached the sink from ${variant} on ${request}: its spans were not exported`)
 }

@@ -40,6 +40,14 @@ function loadPlugin (): FastifyPluginAsync<ApitoolkitOptions> {
   return plugin as FastifyPluginAsync<ApitoolkitOptions>
 }
 
+/** The hooks the plugin adds with full capture, each calling done() and nothing else. */
+function addIdleHooks (app: FastifyInstance): void {
+  app.addHook('onRequest', (_request, _reply, done) => { done() })
+  app.addHook('preValidation', (_request, _reply, done) => { done() })
+  app.addHook('onSend', (_request, _reply, payload, done) => { done(null, payload) })
+  app.addHook('onResponse', (_request, _reply, done) => { done() })
+}
+
 /**
  * Registers the variant's instrumentation on `app`, before any route. `collector` is the plugin's
  * `otlpEndpoint`; `provider` is the global provider that tracing.ts installed, if any.
@@ -67,6 +75,9 @@ export async function instrument (
       return
     case 'plugin-logger-correlated':
       await app.register(loadPlugin(), { ...FULL_CAPTURE, correlateLogs: true, otlpEndpoint: collector })
+      return
+    case 'hooks-only':
+      addIdleHooks(app)
       return
     case 'fastify-otel': {
       if (provider === undefined) throw new Error('fastify-otel needs the global provider')

@@ -1,4 +1,5 @@
 import { base64Length, int64Size, ProtobufWriter, varintSize } from './protobuf-writer'
+import { repeatedRun } from './repeated-runs'
 
 /** Bytes to be sent as a string attribute holding their base64 (a captured body): encoded straight into the output. */
 export class Base64Text {
@@ -193,12 +194,26 @@ function fieldSize (length: number): number {
   return 1 + varintSize(length) + length
 }
 
+/** The encoded attributes from `from` up to the first attribute that is not; returns where that one is. */
+function writeEncodedRun (w: ProtobufWriter, attributes: AttributeList, from: number, runIndex: number): number {
+  let to = from + 2
+  while (to < attributes.length && attributes[to] instanceof EncodedAttribute) to += 2
+  const block = to - from > 2 ? repeatedRun(attributes, from, to, runIndex) : undefined
+  if (block !== undefined) {
+    w.raw(block)
+  } else {
+    for (let i = from; i < to; i += 2) w.raw((attributes[i] as EncodedAttribute).bytes)
+  }
+  return to
+}
+
 function writeAttributes (w: ProtobufWriter, fieldTag: number, attributes: AttributeList): void {
-  for (let i = 0; i < attributes.length; i += 2) {
+  let runIndex = 0
+  for (let i = 0; i < attributes.length;) {
     const key = attributes[i] as AttributeKey | string | EncodedAttribute
     if (key instanceof EncodedAttribute) {
       if (fieldTag !== SPAN_ATTRIBUTES) throw new TypeError('an encoded attribute is a span attribute only')
-      w.raw(key.bytes)
+      i = writeEncodedRun(w, attributes, i, runIndex++)
       continue
     }
     const keyBytes = typeof key === 'string' ? attributeKey(key).bytes : key.bytes
@@ -210,6 +225,7 @@ function writeAttributes (w: ProtobufWriter, fieldTag: number, attributes: Attri
     } else {
       writeArrayKeyValue(w, fieldTag, keyBytes, value)
     }
+    i += 2
   }
 }
 

@@ -11,6 +11,7 @@ import { newSpanId, newTraceId, randomUuid, toHex } from './ids'
 import {
   ATTR, EXCEPTION_EVENT, REDACTED, EXCEPTION_MESSAGE, EXCEPTION_STACKTRACE, EXCEPTION_TYPE, SDK_TYPE_INCOMING, SDK_TYPE_OUTGOING, SPAN_NAME
 } from './names'
+import { RepeatingAttribute } from './repeating-attribute'
 import { formatTraceparent, type ParentSpan } from './trace-context'
 
 /** OTLP span kinds. */
@@ -74,6 +75,24 @@ export type CustomValue = string | number | boolean
 const INCOMING_TYPE = encodeSpanAttribute(K.sdkType, SDK_TYPE_INCOMING)
 const OUTGOING_TYPE = encodeSpanAttribute(K.sdkType, SDK_TYPE_OUTGOING)
 const NO_PARENT_ID = encodeSpanAttribute(K.parentId, '')
+const NO_REQUEST_BODY = encodeSpanAttribute(K.requestBody, '')
+const NO_RESPONSE_BODY = encodeSpanAttribute(K.responseBody, '')
+const NO_ERRORS = encodeSpanAttribute(K.errors, '[]')
+
+/** The attributes whose values repeat most, for the spans of one kind. */
+function repeatingAttributes (): Record<'hostName' | 'route' | 'target' | 'method' | 'status' | 'queryParams' | 'pathParams', RepeatingAttribute> {
+  return {
+    hostName: new RepeatingAttribute(K.hostName),
+    route: new RepeatingAttribute(K.route),
+    target: new RepeatingAttribute(K.target),
+    method: new RepeatingAttribute(K.method),
+    status: new RepeatingAttribute(K.status),
+    queryParams: new RepeatingAttribute(K.queryParams),
+    pathParams: new RepeatingAttribute(K.pathParams)
+  }
+}
+const INCOMING_REPEATS = repeatingAttributes()
+const OUTGOING_REPEATS = repeatingAttributes()
 const settingsAttributes = new WeakMap<SpanSettings, [EncodedAttribute, EncodedAttribute]>()
 
 function encodedSettings (settings: SpanSettings): [EncodedAttribute, EncodedAttribute] {
@@ -85,7 +104,7 @@ function encodedSettings (settings: SpanSettings): [EncodedAttribute, EncodedAtt
   return encoded
 }
 
-const NO_ERRORS: RecordedError[] = []
+const NO_ERRORS_YET: RecordedError[] = []
 const NO_EVENTS: OtlpEvent[] = []
 
 function body (bytes: Buffer | undefined): string | Base64Text {
@@ -105,7 +124,7 @@ export class ApitoolkitSpan {
   readonly msgId: string = randomUuid()
   readonly startMs: number = nowMs()
   /** Shared and empty until the first error, so requests without errors allocate no list. */
-  errors: RecordedError[] = NO_ERRORS
+  errors: RecordedError[] = NO_ERRORS_YET
   /** Attributes set through setUser, setTenant and setAttributes, already checked. */
   custom: Map<string, CustomValue> | undefined = undefined
   ended = false
@@ -145,7 +164,7 @@ export class ApitoolkitSpan {
   recordError (value: unknown): boolean {
     const error = recordError(value, nowMs())
     if (error === undefined) return false
-    if (this.errors === NO_ERRORS) this.errors = []
+    if (this.errors === NO_ERRORS_YET) this.errors = []
     this.errors.push(error)
     return true
   }
@@ -181,25 +200,34 @@ export class ApitoolkitSpan {
     const endMs = nowMs()
     const errors = this.errors
     const [serviceVersion, tags] = encodedSettings(settings)
-    const attributes: Array<AttributeList[number]> = [
-      K.hostName, x.hostName,
-      K.msgId, this.msgId,
-      K.route, x.route,
-      K.target, x.target,
-      K.method, x.method,
-      K.status, x.status,
-      K.queryParams, x.queryParams,
-      K.pathParams, x.pathParams,
+    // What usually repeats from the last span goes first, the headers last, so that the encoder copies it
+    // as one block; what is new on every span (the msg_id, bodies, errors) follows.
+    const r = this.sdkType === SDK_TYPE_INCOMING ? INCOMING_REPEATS : OUTGOING_REPEATS
+    const attributes: Array<AttributeList[number]> = []
+    r.hostName.push(attributes, x.hostName)
+    r.route.push(attributes, x.route)
+    r.target.push(attributes, x.target)
+    r.method.push(attributes, x.method)
+    r.status.push(attributes, x.status)
+    r.queryParams.push(attributes, x.queryParams)
+    r.pathParams.push(attributes, x.pathParams)
+    attributes.push(
       this.sdkType === SDK_TYPE_INCOMING ? INCOMING_TYPE : OUTGOING_TYPE, null,
       this.parentMsgId === '' ? NO_PARENT_ID : K.parentId, this.parentMsgId === '' ? null : this.parentMsgId,
-      K.requestBody, body(x.requestBody),
-      K.responseBody, body(x.responseBody),
-      K.errors, errors.length === 0 ? '[]' : JSON.stringify(errors.map((e) => e.entry)),
       serviceVersion, null,
       tags, null
-    ]
+    )
+    const requestBody = body(x.requestBody)
+    const responseBody = body(x.responseBody)
+    if (requestBody === '') attributes.push(NO_REQUEST_BODY, null)
+    if (responseBody === '') attributes.push(NO_RESPONSE_BODY, null)
+    if (errors.length === 0) attributes.push(NO_ERRORS, null)
     pushRequestHeaders(attributes, x.requestHeaders, settings.redactHeaders, settings.redactSecrets)
     pushResponseHeaders(attributes, x.responseHeaders, settings.redactHeaders, settings.redactSecrets)
+    attributes.push(K.msgId, this.msgId)
+    if (requestBody !== '') attributes.push(K.requestBody, requestBody)
+    if (responseBody !== '') attributes.push(K.responseBody, responseBody)
+    if (errors.length > 0) attributes.push(K.errors, JSON.stringify(errors.map((e) => e.entry)))
     if (this.custom !== undefined) {
       for (const [name, value] of this.custom) {
         attributes.push(name, settings.redactSecrets && typeof value === 'string' && containsSecret(value) ? REDACTED : value)
