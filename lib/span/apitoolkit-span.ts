@@ -200,8 +200,8 @@ export class ApitoolkitSpan {
     const endMs = nowMs()
     const errors = this.errors
     const [serviceVersion, tags] = encodedSettings(settings)
-    // What usually repeats from the last span goes first, the headers last, so that the encoder copies it
-    // as one block; what is new on every span (the msg_id, bodies, errors) follows.
+    // What usually repeats from the last span comes first, then the headers, which repeat too, so that the
+    // encoder copies them as one block; what is new on every span (msg_id, captured bodies, errors) follows.
     const r = this.sdkType === SDK_TYPE_INCOMING ? INCOMING_REPEATS : OUTGOING_REPEATS
     const attributes: Array<AttributeList[number]> = []
     r.hostName.push(attributes, x.hostName)
