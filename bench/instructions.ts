@@ -178,7 +178,7 @@ function optionLines (all: Counts[]): string[] {
       `- ${request.name}: \`redactSecrets\` (on, the default) costs ${delta(full, main('plugin-no-secrets', request))} instructions a request ` +
         '(plugin-full against plugin-no-secrets)',
       `- ${request.name}: a request sampling leaves out (\`plugin-unsampled\`) costs ${delta(main('plugin-unsampled', request), bare)} over bare, ` +
-        `against ${delta(full, bare)} for one exported with full capture; Fastify running the plugin's four hooks as no-ops ` +
+        `against ${delta(full, bare)} for one exported with full capture; Fastify running the plugin's three hooks as no-ops ` +
         `(\`hooks-only\`) costs ${delta(main('hooks-only', request), bare)} of that`,
       `- ${request.name}: \`correlateLogs\` costs ${delta(main('plugin-logger-correlated', request), main('plugin-logger', request))} instructions a request ` +
         'with Fastify\'s logger at info level (plugin-logger-correlated against plugin-logger)'

@@ -14,8 +14,8 @@ export const VARIANTS = ['bare', 'plugin-full', 'fastify-otel', 'http-instr', 'h
  * `plugin-no-secrets` with `redactSecrets: false`; `plugin-unsampled` with `sampleRate: 0` (every request
  * ordinary, none exported: the cost of a request sampling leaves out); `plugin-logger` with Fastify's
  * logger on at info level (two lines a request, to a stream that drops them) and
- * `plugin-logger-correlated` the same with `correlateLogs: true`. `hooks-only`: no plugin, but the four
- * hooks it adds (onRequest, preValidation, onSend, onResponse) doing nothing: what Fastify spends running
+ * `plugin-logger-correlated` the same with `correlateLogs: true`. `hooks-only`: no plugin, but the three
+ * hooks it runs on every request (onRequest, preValidation, onSend) doing nothing: what Fastify spends running
  * them, the floor of any plugin built on hooks.
  */
 export const OPTION_VARIANTS = ['plugin-no-secrets', 'plugin-unsampled', 'plugin-logger', 'plugin-logger-correlated', 'hooks-only'] as const

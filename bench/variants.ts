@@ -40,12 +40,11 @@ function loadPlugin (): FastifyPluginAsync<ApitoolkitOptions> {
   return plugin as FastifyPluginAsync<ApitoolkitOptions>
 }
 
-/** The hooks the plugin adds with full capture, each calling done() and nothing else. */
+/** The hooks the plugin runs on every request with full capture, each calling done() and nothing else. */
 function addIdleHooks (app: FastifyInstance): void {
   app.addHook('onRequest', (_request, _reply, done) => { done() })
   app.addHook('preValidation', (_request, _reply, done) => { done() })
   app.addHook('onSend', (_request, _reply, payload, done) => { done(null, payload) })
-  app.addHook('onResponse', (_request, _reply, done) => { done() })
 }
 
 /**

@@ -16,6 +16,7 @@ import { createPluginState, type PluginState } from './request/plugin-state'
 import { RequestRecord } from './request/request-record'
 import { watchUnrouted } from './request/unrouted'
 import { watchConnectionClose } from './request/connection-close'
+import { watchResponseFinish, type ResponseFinish } from './request/response-finish'
 import { routeConfigOf } from './request/route-context'
 import { hasGlobalTracerProvider } from './span/trace-context'
 
@@ -49,7 +50,7 @@ function guarded (plugin: PluginState, where: string, step: () => void): void {
 }
 
 /** Adds the hooks; returns the last raw request onRequest saw, for the watcher of router-answered requests. */
-function addHooks (app: FastifyInstance, plugin: PluginState): () => IncomingMessage | undefined {
+function addHooks (app: FastifyInstance, plugin: PluginState, finishes: ResponseFinish): () => IncomingMessage | undefined {
   const { options, activateContext } = plugin
   let lastSeen: IncomingMessage | undefined
   // HTTP/1 connections carry one request at a time: a connection that closes under a request in flight is
@@ -70,6 +71,7 @@ function addHooks (app: FastifyInstance, plugin: PluginState): () => IncomingMes
       request.apitoolkit = UNTRACED
     } else {
       request.apitoolkit = new RequestFacade(record)
+      finishes.watch(record, request.raw, reply.raw)
       if (!http2) watchConnectionClose(request.raw.socket, record)
     }
     // Hooks and a body-less handler run from done(), so they see the span as the active one.
@@ -86,18 +88,6 @@ function addHooks (app: FastifyInstance, plugin: PluginState): () => IncomingMes
   app.addHook('onError', function apitoolkitOnError (request: FastifyRequest, _reply: FastifyReply, error: Error, done: Done) {
     const record = recordOf(request.apitoolkit)
     if (record !== undefined) guarded(plugin, 'recording an error', () => { record.span.recordError(error) })
-    done()
-  })
-
-  app.addHook('onResponse', function apitoolkitOnResponse (request: FastifyRequest, _reply: FastifyReply, done: Done) {
-    const record = recordOf(request.apitoolkit)
-    if (record !== undefined) {
-      try {
-        record.finish()
-      } catch (err) {
-        plugin.fail(err, 'ending the span')
-      }
-    }
     done()
   })
 
@@ -203,12 +193,14 @@ async function apitoolkitPlugin (app: FastifyInstance, rawOptions: ApitoolkitOpt
   const plugin = createPluginState(options, pipeline, app.log, hasGlobalProvider)
   // Null on the prototype, set per request: the shape Fastify keeps fast.
   app.decorateRequest('apitoolkit', null as unknown as ApitoolkitRequest)
-  const lastSeen = addHooks(app, plugin)
+  const finishes = watchResponseFinish()
+  const lastSeen = addHooks(app, plugin, finishes)
   const stopWatching = watchUnrouted(app.server, plugin, lastSeen)
   const stopMonitor = options.monitorOutgoing ? startOutgoingMonitor() : undefined
   // Runs after the server stopped taking requests and those in flight ended, so their spans are in.
   app.addHook('onClose', async () => {
     stopWatching()
+    finishes.stop()
     stopMonitor?.()
     await pipeline.close()
   })

@@ -101,8 +101,8 @@ export class RequestRecord implements OutgoingParent {
   }
 
   /**
-   * The connection closed under this request: an abort, unless the response was finished and only the
-   * hooks before the plugin's onResponse are still running (a `Connection: close` answer).
+   * The connection closed under this request: an abort, unless the response was finished and its 'finish'
+   * is still to come (a `Connection: close` answer).
    */
   connectionClosed (): void {
     if (this.reply.raw.writableFinished) this.finish()
@@ -131,7 +131,7 @@ export class RequestRecord implements OutgoingParent {
     return this.sampled || status >= 500 || this.span.errors.length > 0 || nowMs() - this.span.startMs >= this.plugin.options.slowRequestMs
   }
 
-  /** onResponse: gather every attribute and end the span. */
+  /** The response is finished: gather every attribute and end the span. */
   finish (status: number = this.reply.raw.statusCode): void {
     const { span, request, reply, plugin, policy } = this
     if (span.ended) return
