@@ -3,7 +3,7 @@
 import {
   convertLegacyOtlpGrpcOptions, createOtlpGrpcExportDelegate
 } from '@opentelemetry/otlp-grpc-exporter-base'
-import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer'
+import { decodeExportResponse, type ExportResponse } from './export-response'
 
 /** One finished export request: its bytes and how many spans they carry. */
 export interface EncodedBatch {
@@ -28,11 +28,11 @@ const SUCCESS = 0
  * TLS certificates, timeout) as OpenTelemetry's own trace exporter does.
  */
 export function createGrpcTransport (url: string, timeoutMillis: number | undefined): Transport {
-  const delegate = createOtlpGrpcExportDelegate<EncodedBatch, unknown>(
+  const delegate = createOtlpGrpcExportDelegate<EncodedBatch, ExportResponse>(
     convertLegacyOtlpGrpcOptions(timeoutMillis === undefined ? { url } : { url, timeoutMillis }, 'TRACES'),
     {
       serializeRequest: (batch) => batch.bytes,
-      deserializeResponse: (data) => ProtobufTraceSerializer.deserializeResponse(data)
+      deserializeResponse: decodeExportResponse
     },
     'apitoolkit_fastify_span_exporter',
     { name: 'span', countItems: (batch) => batch.count },
