@@ -4,7 +4,7 @@
 // Field numbers follow the public OTLP definitions: trace.proto, common.proto, resource.proto,
 // trace_service.proto.
 
-import { OtlpDecodeError, readFields, Reader, WIRE_FIXED32, WIRE_FIXED64, WIRE_LEN, WIRE_VARINT } from '../export/protobuf-reader'
+import { OtlpDecodeError, readFields, Reader, safeNumber, WIRE_FIXED32, WIRE_FIXED64, WIRE_LEN, WIRE_VARINT } from '../export/protobuf-reader'
 
 export { OtlpDecodeError }
 
@@ -57,11 +57,6 @@ export function decodeAnyValue (r: Reader): unknown {
     7: [WIRE_LEN, (f) => { value = f.bytes() }]
   })
   return value
-}
-
-function safeNumber (n: bigint): number | bigint {
-  const asNumber = Number(n)
-  return Number.isSafeInteger(asNumber) ? asNumber : n
 }
 
 // ArrayValue: repeated AnyValue values = 1

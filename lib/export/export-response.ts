@@ -2,7 +2,7 @@
 // in the shape OpenTelemetry's export delegate reads: it warns when `partialSuccess` is present and not
 // empty. Read here rather than with otlp-transformer's protobufjs serializer, which the runtime would
 // load (tens of milliseconds and a few MB) for this one message.
-import { readFields, Reader, WIRE_LEN, WIRE_VARINT } from './protobuf-reader'
+import { readFields, Reader, safeNumber, WIRE_LEN, WIRE_VARINT } from './protobuf-reader'
 
 export interface PartialSuccess {
   rejectedSpans?: number | string
@@ -18,9 +18,9 @@ function decodePartialSuccess (r: Reader): PartialSuccess {
   const partial: PartialSuccess = {}
   readFields(r, {
     1: [WIRE_VARINT, (f) => {
-      const count = f.int64()
-      const asNumber = Number(count)
-      partial.rejectedSpans = Number.isSafeInteger(asNumber) ? asNumber : count.toString()
+      // Logged as JSON, which has no bigint: a count past 2^53 stays exact as decimal text.
+      const count = safeNumber(f.int64())
+      partial.rejectedSpans = typeof count === 'bigint' ? count.toString() : count
     }],
     2: [WIRE_LEN, (f) => { partial.errorMessage = f.string() }]
   })

@@ -173,3 +173,9 @@ export function readFields (r: Reader, table: FieldTable): void {
     else r.skip(wire, field)
   }
 }
+
+/** An int64 as a number while that is exact, else the bigint itself. */
+export function safeNumber (n: bigint): number | bigint {
+  const asNumber = Number(n)
+  return Number.isSafeInteger(asNumber) ? asNumber : n
+}
