@@ -119,6 +119,26 @@ function exceptionEvent (error: RecordedError): OtlpEvent {
   }
 }
 
+/**
+ * A span context whose ids are written out in hex only when something reads them: made active on every
+ * request, it is read only by the spans other instrumentations start under it.
+ */
+class HexSpanContext implements SpanContext {
+  readonly isRemote = false
+  private hexTraceId: string | undefined = undefined
+  private hexSpanId: string | undefined = undefined
+
+  constructor (private readonly traceIdBytes: Buffer, private readonly spanIdBytes: Buffer, readonly traceFlags: number) {}
+
+  get traceId (): string {
+    return this.hexTraceId ??= toHex(this.traceIdBytes)
+  }
+
+  get spanId (): string {
+    return this.hexSpanId ??= toHex(this.spanIdBytes)
+  }
+}
+
 export class ApitoolkitSpan {
   readonly spanId: Buffer = newSpanId()
   readonly msgId: string = randomUuid()
@@ -186,7 +206,7 @@ export class ApitoolkitSpan {
 
   /** The span's context in the form OpenTelemetry's API makes active. */
   spanContext (): SpanContext {
-    return { traceId: toHex(this.traceId), spanId: toHex(this.spanId), traceFlags: this.traceFlags, isRemote: false }
+    return new HexSpanContext(this.traceId, this.spanId, this.traceFlags)
   }
 
   traceparent (): string {

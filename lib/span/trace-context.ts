@@ -1,5 +1,5 @@
-import { isSpanContextValid, ProxyTracerProvider, SpanKind, trace, TraceFlags, type Context } from '@opentelemetry/api'
-import { toHex } from './ids'
+import { ProxyTracerProvider, SpanKind, trace, TraceFlags, type Context } from '@opentelemetry/api'
+import { idFromHex, toHex } from './ids'
 
 /** The span an APItoolkit span hangs under, when there is one. */
 export interface ParentSpan {
@@ -19,10 +19,12 @@ export function parseTraceparent (header: string | string[] | undefined, tracest
   if (typeof header !== 'string') return undefined
   const m = TRACEPARENT.exec(header.trim())
   if (m === null || m[1] === 'ff' || (m[1] === '00' && m[5] !== undefined)) return undefined
-  if (/^0+$/.test(m[2]) || /^0+$/.test(m[3])) return undefined
+  const traceId = idFromHex(m[2], 16)
+  const spanId = idFromHex(m[3], 8)
+  if (traceId === undefined || spanId === undefined) return undefined
   return {
-    traceId: Buffer.from(m[2], 'hex'),
-    spanId: Buffer.from(m[3], 'hex'),
+    traceId,
+    spanId,
     traceFlags: parseInt(m[4], 16) & TraceFlags.SAMPLED,
     traceState: typeof tracestate === 'string' ? tracestate : Array.isArray(tracestate) ? tracestate.join(',') : '',
     isRemote: true,
@@ -35,10 +37,13 @@ export function activeParent (ctx: Context): ParentSpan | undefined {
   const span = trace.getSpan(ctx)
   if (span === undefined) return undefined
   const sc = span.spanContext()
-  if (!isSpanContextValid(sc)) return undefined
+  // Read straight from the hex, which also checks it as isSpanContextValid does: two hex ids, not all zero.
+  const traceId = idFromHex(sc.traceId, 16)
+  const spanId = idFromHex(sc.spanId, 8)
+  if (traceId === undefined || spanId === undefined) return undefined
   return {
-    traceId: Buffer.from(sc.traceId, 'hex'),
-    spanId: Buffer.from(sc.spanId, 'hex'),
+    traceId,
+    spanId,
     traceFlags: sc.traceFlags,
     traceState: sc.traceState?.serialize() ?? '',
     isRemote: sc.isRemote === true,

@@ -1,5 +1,6 @@
 import { test } from 'tap'
-import { ROOT_CONTEXT, SpanKind, trace, TraceFlags } from '@opentelemetry/api'
+import { isSpanContextValid, ROOT_CONTEXT, SpanKind, trace, TraceFlags } from '@opentelemetry/api'
+import { ApitoolkitSpan } from '../../../lib/span/apitoolkit-span'
 import { activeParent, formatTraceparent, parseTraceparent } from '../../../lib/span/trace-context'
 
 const TRACE = '4bf92f3577b34da6a3ce929d0e0e4736'
@@ -43,4 +44,27 @@ test('the active span of another instrumentation is the parent; a server span ma
   const server = Object.assign(trace.wrapSpanContext({ traceId: TRACE, spanId: SPAN, traceFlags: 1 }), { kind: SpanKind.SERVER })
   t.equal(activeParent(trace.setSpan(ROOT_CONTEXT, server))?.isServerSpan, true)
   t.equal(activeParent(ROOT_CONTEXT), undefined, 'no active span: no parent')
+})
+
+test('an active span with an invalid context is no parent', async (t) => {
+  const invalid = [
+    { traceId: '0'.repeat(32), spanId: SPAN }, { traceId: TRACE, spanId: '0'.repeat(16) },
+    { traceId: TRACE.slice(1), spanId: SPAN }, { traceId: TRACE, spanId: `${SPAN.slice(1)}x` }
+  ]
+  for (const ids of invalid) {
+    t.equal(activeParent(trace.setSpanContext(ROOT_CONTEXT, { ...ids, traceFlags: 1 })), undefined, `refused: ${JSON.stringify(ids)}`)
+  }
+  const upper = activeParent(trace.setSpanContext(ROOT_CONTEXT, { traceId: TRACE.toUpperCase(), spanId: SPAN.toUpperCase(), traceFlags: 1 }))
+  t.equal(upper?.spanId.toString('hex'), SPAN, 'upper-case hex is read, as the API takes it')
+})
+
+test("the APItoolkit span's context gives its ids in hex, as the API's helpers read them", async (t) => {
+  const span = ApitoolkitSpan.incoming(parseTraceparent(`00-${TRACE}-${SPAN}-01`, undefined))
+  const sc = span.spanContext()
+  t.equal(sc.traceId, TRACE)
+  t.equal(sc.spanId, span.spanId.toString('hex'))
+  t.equal(sc.traceFlags, TraceFlags.SAMPLED)
+  t.equal(sc.isRemote, false)
+  t.ok(isSpanContextValid(sc))
+  t.same(trace.getSpanContext(trace.setSpanContext(ROOT_CONTEXT, sc)), sc, 'made active and read back, the same context')
 })
