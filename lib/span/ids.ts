@@ -2,7 +2,10 @@ import { randomFillSync } from 'node:crypto'
 
 const SLAB_SIZE = 8192
 
-/** Views of 8 KiB buffers handed out in turn, each its taker's alone: the slab never writes to a buffer once it handed out a view of it. */
+/**
+ * Views of 8 KiB buffers handed out in turn, each its taker's alone: the slab never writes to a buffer
+ * once it handed out a view of it.
+ */
 class Slab {
   private buffer: Buffer
   private offset = 0
